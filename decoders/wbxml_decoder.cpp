@@ -155,6 +155,7 @@ private:
 
     // Text, merged into the previous node when that is text too (STR_I followed by ENTITY).
     void add_text(std::uint32_t parent, std::string_view text, std::size_t at) {
+        if (text.empty()) return;  // an empty STR_I carries nothing; keep no empty nodes
         const std::uint32_t last = doc_.node(parent).last_child;
         if (last != kNoNode && doc_.node(last).kind == NodeKind::Text) {
             doc_.append_data(last, text);

@@ -1,6 +1,5 @@
 #include "wbxml_document.hpp"
 
-#include <limits>
 
 namespace eas::wbxml {
 
