@@ -1,5 +1,6 @@
 #include "wbxml_xml_writer.hpp"
 
+#include <array>
 #include <cstdio>
 
 #include "base64.hpp"
@@ -51,8 +52,8 @@ private:
         out_.append(static_cast<std::size_t>(depth) * 2, ' ');
     }
 
-    // Opens <name xmlns="ns" ...> leaving the tag open for attributes; returns the namespace.
-    std::string open_tag(const std::string& name, const std::string& ns, std::string_view parent_ns) {
+    // Opens <name xmlns="ns" ...> leaving the tag open for attributes.
+    void open_tag(std::string_view name, std::string_view ns, std::string_view parent_ns) {
         out_ += '<';
         out_ += name;
         if (ns != parent_ns) {
@@ -60,7 +61,6 @@ private:
             out_ += ns;
             out_ += '"';
         }
-        return ns;
     }
 
     static bool mixed(const Document& d, std::uint32_t i) {
@@ -70,27 +70,40 @@ private:
         return false;
     }
 
-    void element(std::uint32_t i, int depth, std::string_view parent_ns) {
-        const Node& n = doc_.node(i);
-        std::string name;
-        std::string ns;
-        if (n.kind == NodeKind::Element && !n.literal) {
-            name = element_name(n.page, n.token);
-            ns = element_namespace(n.page);
-        } else {
-            ns = std::string(kWbxmlNamespace);
-        }
+    // Name and namespace of a node without allocating for the tokens the code pages define.
+    struct Label {
+        std::string_view name, ns;
+        std::string storage_name, storage_ns;  // only for unknown pages/tokens
+    };
+
+    static void label(const Node& n, Label& l) {
+        l.ns = kWbxmlNamespace;
         switch (n.kind) {
             case NodeKind::Element:
-                if (n.literal) name = "literal";
-                break;
-            case NodeKind::Attribute: name = "attribute"; break;
-            case NodeKind::AttributeValue: name = "value"; break;
-            case NodeKind::ProcessingInstruction: name = "pi"; break;
-            case NodeKind::Extension: name = "ext"; break;
-            case NodeKind::Opaque: name = "opaque"; break;
-            case NodeKind::Text: name = "text"; break;
+                if (n.literal) {
+                    l.name = "literal";
+                    return;
+                }
+                l.name = tag_name(n.page, n.token);
+                l.ns = page_namespace(n.page);
+                if (l.name.empty()) l.name = l.storage_name = element_name(n.page, n.token);
+                if (l.ns.empty()) l.ns = l.storage_ns = element_namespace(n.page);
+                return;
+            case NodeKind::Attribute: l.name = "attribute"; return;
+            case NodeKind::AttributeValue: l.name = "value"; return;
+            case NodeKind::ProcessingInstruction: l.name = "pi"; return;
+            case NodeKind::Extension: l.name = "ext"; return;
+            case NodeKind::Opaque: l.name = "opaque"; return;
+            case NodeKind::Text: l.name = "text"; return;
         }
+    }
+
+    void element(std::uint32_t i, int depth, std::string_view parent_ns) {
+        const Node& n = doc_.node(i);
+        Label l;
+        label(n, l);
+        const std::string_view name = l.name;
+        const std::string_view ns = l.ns;
         open_tag(name, ns, parent_ns);
         if (n.literal) {
             out_ += " name=\"";
@@ -157,7 +170,7 @@ private:
         }
     }
 
-    void close(const std::string& name) {
+    void close(std::string_view name) {
         out_ += "</";
         out_ += name;
         out_ += '>';
@@ -204,6 +217,9 @@ bool is_xml_safe_text(std::string_view s) {
     // no U+FFFE/U+FFFF, no overlong forms.
     std::size_t i = 0;
     while (i < s.size()) {
+        // Fast path: printable ASCII, the bulk of EAS text.
+        while (i < s.size() && static_cast<unsigned char>(s[i]) - 0x20u < 0x60u) ++i;
+        if (i == s.size()) break;
         const auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x80) {
             if (c < 0x20 && c != 0x09 && c != 0x0A && c != 0x0D) return false;
@@ -239,28 +255,36 @@ bool is_xml_safe_text(std::string_view s) {
     return true;
 }
 
+namespace {
+// Bytes that need a reference in character data (1) and additionally in attributes (2).
+constexpr auto kEscapeClass = [] {
+    std::array<std::uint8_t, 256> t{};
+    t['&'] = t['<'] = t['>'] = t['\r'] = 1;
+    t['"'] = t['\t'] = t['\n'] = 2;
+    return t;
+}();
+}  // namespace
+
 void append_escaped(std::string& out, std::string_view text, bool in_attribute) {
+    const std::uint8_t limit = in_attribute ? 2 : 1;
     std::size_t start = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        const char* rep = nullptr;
-        switch (c) {
-            case '&': rep = "&amp;"; break;
-            case '<': rep = "&lt;"; break;
-            case '>': rep = "&gt;"; break;
-            case '\r': rep = "&#13;"; break;
-            case '"': rep = in_attribute ? "&quot;" : nullptr; break;
-            case '\t': rep = in_attribute ? "&#9;" : nullptr; break;
-            case '\n': rep = in_attribute ? "&#10;" : nullptr; break;
+        const std::uint8_t cls = kEscapeClass[static_cast<unsigned char>(text[i])];
+        if (cls == 0 || cls > limit) continue;
+        out.append(text.data() + start, i - start);
+        switch (text[i]) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '\r': out += "&#13;"; break;
+            case '"': out += "&quot;"; break;
+            case '\t': out += "&#9;"; break;
+            case '\n': out += "&#10;"; break;
             default: break;
         }
-        if (rep) {
-            out.append(text.substr(start, i - start));
-            out.append(rep);
-            start = i + 1;
-        }
+        start = i + 1;
     }
-    out.append(text.substr(start));
+    out.append(text.data() + start, text.size() - start);
 }
 
 void write_xml(const Document& doc, std::string& out, const XmlWriteOptions& options) {
