@@ -107,6 +107,10 @@ std::optional<std::string> hex_decode(std::string_view text, Base64Error* error)
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (is_space(c) || c == ':' || c == ',') continue;
+        if (c == '#') {  // a comment runs to the end of the line
+            while (i < text.size() && text[i] != '\n') ++i;
+            continue;
+        }
         if (high < 0 && c == '0' && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
             ++i;
             continue;

@@ -19,7 +19,8 @@ struct Base64Error {
 std::optional<std::string> base64_decode(std::string_view text, Base64Error* error = nullptr);
 
 // Hex pairs, upper or lower case; whitespace, ':' and an optional leading "0x" per byte ignored
-// so output of xxd -p, Wireshark "copy as hex" and C arrays paste as they are.
+// so output of xxd -p, Wireshark "copy as hex" and C arrays paste as they are; '#' starts a
+// comment that runs to the end of the line.
 std::optional<std::string> hex_decode(std::string_view text, Base64Error* error = nullptr);
 std::string hex_encode(std::string_view bytes);
 

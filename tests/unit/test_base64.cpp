@@ -39,6 +39,7 @@ TEST_CASE("hex in the forms engineers paste") {
     CHECK(hex_decode("03 01 6A 00") == std::string("\x03\x01\x6A\x00", 4));
     CHECK(hex_decode("03:01:6a:00\n") == std::string("\x03\x01\x6A\x00", 4));
     CHECK(hex_decode("0x03, 0x01, 0x6A, 0x00") == std::string("\x03\x01\x6A\x00", 4));
+    CHECK(hex_decode("# a Ping response\n03 01 # header\n6a 00") == std::string("\x03\x01\x6A\x00", 4));
     Base64Error e;
     CHECK_FALSE(hex_decode("03 0g", &e));
     CHECK(e.offset == 4);
