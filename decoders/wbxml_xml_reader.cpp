@@ -21,7 +21,7 @@ struct Frame {
     std::uint8_t page = 0;
     bool has_children = false;
     // How the element's character data is taken: as children (None), or as one payload.
-    enum class Payload { None, Base64Opaque, Base64Text, PlainText, ExtString } payload = Payload::None;
+    enum class Payload { None, Base64Opaque, Base64Text, PlainText, ExtString, ExtBase64 } payload = Payload::None;
     std::string text;  // character data not yet attached
 };
 
@@ -229,8 +229,10 @@ private:
         if (n.kind == NodeKind::Opaque && frame.payload == Frame::Payload::None) {
             frame.payload = Frame::Payload::Base64Opaque;
         }
-        if (n.kind == NodeKind::Extension && n.token <= 0x42 && frame.payload == Frame::Payload::None) {
-            frame.payload = Frame::Payload::ExtString;
+        if (n.kind == NodeKind::Extension && n.token <= 0x42) {
+            // EXT_I's string is the node's own data, in plain text or (not valid XML) base64.
+            frame.payload = frame.payload == Frame::Payload::Base64Text ? Frame::Payload::ExtBase64
+                                                                        : Frame::Payload::ExtString;
         }
 
         if (n.kind == NodeKind::Opaque || n.kind == NodeKind::Text) {
@@ -406,6 +408,16 @@ private:
                 // EXT_I nodes are created without data; their string arrives with the end tag.
                 doc_.append_data(owner, f.text);
                 return;
+            case Frame::Payload::ExtBase64: {
+                Base64Error e;
+                auto bytes = base64_decode(f.text, &e);
+                if (!bytes) {
+                    fail("base64 content: " + e.reason);
+                    return;
+                }
+                doc_.append_data(owner, *bytes);
+                return;
+            }
             case Frame::Payload::None: break;
         }
         // A leaf keeps its text exactly, whitespace included; indentation around children goes.

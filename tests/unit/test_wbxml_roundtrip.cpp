@@ -59,6 +59,7 @@ TEST_CASE("special WBXML constructs survive XML and back") {
     static const char raw[] = "\x03\x01\x6A\x08" "foo\0bar\0"
                            "\xC4\x00\x05\x03v\0\x85\x01"           // LITERAL_AC foo, attr 0x05 "v" {0x85}
                            "\x40" "e\0" "\x81\x05" "\xC2"           // EXT_I_0, EXT_T_1 5, EXT_2
+                           "\x41" "e\x03" "0\0"                      // EXT_I_1 with a control byte (fuzz find)
                            "\x43\x06\x01"                          // PI
                            "\x00\x1E\x47\x03\x01\x02\x00\x01"      // page 30 token 0x07, text with control bytes
                            "\x00\x00\x4B\x03x\0\xC3\x02\x00\xFF\x03y\0\x01"  // SyncKey: mixed text/opaque
