@@ -56,6 +56,15 @@ std::pair<std::uint32_t, std::uint32_t> Document::store(std::string_view bytes) 
     return {offset, static_cast<std::uint32_t>(bytes.size())};
 }
 
+std::uint32_t Document::copy_subtree(const Document& from, std::uint32_t index, std::uint32_t parent) {
+    Node n = from.node(index);
+    std::tie(n.data_offset, n.data_size) = store(from.data(from.node(index)));
+    const std::uint32_t copy = add_node(parent, n);
+    // Depth is bounded by the decoders' limits, so recursion here is bounded too.
+    for (auto c : children(from, index)) copy_subtree(from, c, copy);
+    return copy;
+}
+
 void Document::append_data(std::uint32_t index, std::string_view bytes) {
     Node& n = nodes_[index];
     if (n.data_offset + n.data_size == arena_.size()) {

@@ -77,6 +77,8 @@ public:
     std::uint32_t add_opaque(std::uint32_t parent, std::string_view bytes);
     // Stores bytes in the arena and returns (offset, size) for a node's data.
     std::pair<std::uint32_t, std::uint32_t> store(std::string_view bytes);
+    // Copies the subtree at `index` of `from` under `parent` (kNoNode: top level) of this one.
+    std::uint32_t copy_subtree(const Document& from, std::uint32_t index, std::uint32_t parent);
     // Appends to the data of the node if it is the last thing in the arena, else re-stores it.
     void append_data(std::uint32_t index, std::string_view bytes);
 

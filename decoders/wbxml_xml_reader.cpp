@@ -72,7 +72,9 @@ public:
                     std::to_string(XML_GetCurrentColumnNumber(parser_)) + ": " +
                     XML_ErrorString(XML_GetErrorCode(parser_))};
         }
-        if (!result_.error && doc_.empty()) result_.error = DecodeError{0, "no root element"};
+        if (!result_.error && !fragment_ && doc_.root_element() == kNoNode) {
+            result_.error = DecodeError{0, "no root element"};
+        }
         XML_ParserFree(parser_);
     }
 
@@ -83,6 +85,7 @@ private:
     Document& doc_;
     XML_Parser parser_ = nullptr;
     std::vector<Frame> stack_;
+    bool fragment_ = false;  // parsing the inside of <?wbxml-pi?>: no root element needed
 
     void fail(std::string reason) {
         if (result_.error) return;
@@ -113,7 +116,11 @@ private:
     }
 
     void pi(std::string_view target, std::string_view data) {
-        if (target != "wbxml") return;  // other PIs (and wbxml-pi, display only) are ignored
+        if (target == "wbxml-pi") {
+            top_level_pi(data);
+            return;
+        }
+        if (target != "wbxml") return;  // other PIs are not ours
         // data: version="1.3" public-id="1" charset="106"
         auto attr = [&](std::string_view key) -> std::string_view {
             const std::string pattern = std::string(key) + "=\"";
@@ -144,6 +151,24 @@ private:
         }
     }
 
+    // <?wbxml-pi <attribute .../>?> outside the root: a WBXML PI at the document's top level.
+    void top_level_pi(std::string_view data) {
+        if (!stack_.empty()) {
+            fail("<?wbxml-pi?> stands outside the root element; inside it, use <pi xmlns=\"WBXML:\">");
+            return;
+        }
+        const std::string fragment = "<pi xmlns=\"WBXML:\">" + std::string(data) + "</pi>";
+        XmlReadResult inner;
+        Reader reader(fragment, limits_, inner);
+        reader.fragment_ = true;
+        reader.run();
+        if (inner.error) {
+            fail("in <?wbxml-pi?>: " + inner.error->reason);
+            return;
+        }
+        doc_.copy_subtree(inner.document, inner.document.root(), kNoNode);
+    }
+
     static void on_start(void* self, const XML_Char* name, const XML_Char** attrs) {
         static_cast<Reader*>(self)->start(name, attrs);
     }
@@ -171,7 +196,7 @@ private:
             }
             flush_text(false);
             stack_.back().has_children = true;
-        } else if (!doc_.empty()) {
+        } else if (doc_.root_element() != kNoNode) {
             fail("more than one root element");
             return;
         }

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "base64.hpp"
+#include "status_words.hpp"
 #include "wbxml_codepages.hpp"
 
 namespace eas::wbxml {
@@ -134,6 +135,7 @@ private:
             (only.kind == NodeKind::Text || only.kind == NodeKind::Opaque)) {
             payload(only);
             close(name);
+            if (options_.annotate_status && only.kind == NodeKind::Text) annotate_status(n, doc_.data(only));
             return;
         }
         out_ += '>';
@@ -153,6 +155,35 @@ private:
         }
         if (!inline_children) newline_indent(depth);
         close(name);
+    }
+
+    // <!-- meaning --> after a Status element of a command (not Email's flag Status, nor the
+    // long-dead AirNotify page), in the context of the document's command and the parent.
+    void annotate_status(const Node& n, std::string_view text) {
+        if (n.literal || n.page == 2 || n.page == 3 || tag_name(n.page, n.token) != "Status") return;
+        int value = 0;
+        if (text.empty() || text.size() > 4) return;
+        for (char c : text) {
+            if (c < '0' || c > '9') return;
+            value = value * 10 + (c - '0');
+        }
+        const auto root = doc_.root_element();
+        const std::string_view command = tag_name(doc_.node(root).page, doc_.node(root).token);
+        const std::string_view parent = n.parent == kNoNode ? std::string_view{}
+                                                            : tag_name(doc_.node(n.parent).page, doc_.node(n.parent).token);
+        // Provision acknowledgements (Policy/RemoteWipe Status from the device) use other words.
+        const bool ack_context = command == "Provision" && parent != "Provision";
+        if (ack_context && options_.sender == XmlWriteOptions::Sender::Unknown) return;
+        StatusContext context{command, parent, options_.sender == XmlWriteOptions::Sender::Client};
+        const auto words = eas_status_name(context, value);
+        if (words.empty()) return;
+        out_ += "<!-- ";
+        // "--" may not appear in a comment.
+        for (std::size_t i = 0; i < words.size(); ++i) {
+            out_ += words[i];
+            if (words[i] == '-' && i + 1 < words.size() && words[i + 1] == '-') out_ += ' ';
+        }
+        out_ += " -->";
     }
 
     // Writes "...>content" for a Text/Opaque/EXT_I node whose tag is still open.
@@ -177,25 +208,10 @@ private:
     }
 
     void top_level_pi(std::uint32_t i) {
-        // XML allows one root element, so a WBXML PI outside it becomes an XML PI (display only).
-        out_ += "<?wbxml-pi";
-        for (auto a : children(doc_, i)) {
-            const Node& attr = doc_.node(a);
-            out_ += attr.literal ? " " + std::string(doc_.data(attr))
-                                 : " page" + std::to_string(attr.page) + "-" + hex_token(attr.token);
-            out_ += "=\"";
-            for (auto v : children(doc_, a)) {
-                const Node& part = doc_.node(v);
-                if (part.kind == NodeKind::Text && is_xml_safe_text(doc_.data(part))) {
-                    append_escaped(out_, doc_.data(part), true);
-                } else if (part.kind == NodeKind::AttributeValue) {
-                    out_ += "{" + hex_token(part.token) + "}";
-                } else {
-                    out_ += "{base64:" + base64_encode(doc_.data(part)) + "}";
-                }
-            }
-            out_ += '"';
-        }
+        // XML allows one root element, so a WBXML PI outside it becomes an XML PI holding the
+        // same elements as a PI inside the body would ("?>" cannot occur in them).
+        out_ += "<?wbxml-pi ";
+        for (auto a : children(doc_, i)) element(a, 0, kWbxmlNamespace);
         out_ += "?>";
     }
 };

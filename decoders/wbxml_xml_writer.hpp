@@ -23,6 +23,12 @@ inline constexpr std::string_view kWbxmlNamespace = "WBXML:";
 struct XmlWriteOptions {
     bool declaration = true;  // <?xml version="1.0" encoding="utf-8"?>
     bool indent = true;       // two spaces per level, between elements only (never in text)
+    // After each command Status element, an XML comment with its meaning:
+    //   <Status>3</Status><!-- Invalid or mismatched SyncKey -->
+    // Comments are invisible to XML parsers, so annotated XML still encodes to the same WBXML.
+    bool annotate_status = false;
+    // Who sent the document, when known: Provision acknowledgements use other words.
+    enum class Sender { Unknown, Client, Server } sender = Sender::Unknown;
 };
 
 void write_xml(const Document& doc, std::string& out, const XmlWriteOptions& options = {});

@@ -72,10 +72,14 @@ check "bad xml" 1 "$decode" --encode --hex - <<<"<Sync xmlns=\"AirSync:\"><Nope/
 
 for capture in "$tests"/captures/*.hex; do
   [ -e "$capture" ] || continue
-  check "capture $(basename "$capture")" 0 "$decode" --hex "$capture" &&
+  check "capture $(basename "$capture")" 0 "$decode" --no-annotate --hex "$capture" &&
     cmp -s "$work/out" "${capture%.hex}.expected.xml" && passed=$((passed + 1)) ||
     { echo "FAIL: capture $(basename "$capture") output differs"; failed=$((failed + 1)); }
 done
+
+check "status words" 0 "$decode" --hex "$tests/captures/ping-response-status2.hex" &&
+  expect "status words" "$work/out" '<Status>2</Status><!-- '
+check "bad --from" 2 "$decode" --from phone "$work/sync.wbxml"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

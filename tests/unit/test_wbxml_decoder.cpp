@@ -18,9 +18,14 @@ std::string bytes(std::initializer_list<int> list) {
 
 const std::string kEasHeader = bytes({0x03, 0x01, 0x6A, 0x00});
 
-std::string compact_xml(const Document& d) {
-    return to_xml(d, XmlWriteOptions{.declaration = false, .indent = false});
+XmlWriteOptions compact() {
+    XmlWriteOptions o;
+    o.declaration = false;
+    o.indent = false;
+    return o;
 }
+
+std::string compact_xml(const Document& d) { return to_xml(d, compact()); }
 
 }  // namespace
 
@@ -131,7 +136,7 @@ TEST_CASE("a non-default header is kept and shown") {
     CHECK(r.document.header.version == 0x02);
     CHECK(r.document.header.public_id == 0);
     CHECK(r.document.header.charset == 4);
-    CHECK(to_xml(r.document, {.declaration = false, .indent = false}) ==
+    CHECK(to_xml(r.document, compact()) ==
           R"(<?wbxml version="1.2" public-id="0" charset="4"?>)" "\n" R"(<Sync xmlns="AirSync:"/>)");
 }
 
@@ -163,4 +168,24 @@ TEST_CASE("hand-built captures decode to their expected XML") {
         expected_path.replace_extension(".expected.xml");
         CHECK(to_xml(r.document) == eas::test::read_file(expected_path));
     }
+}
+
+TEST_CASE("Status elements can carry their meaning as a comment that parsers ignore") {
+    // Sync > Collections > Collection > Status 3 ; FolderSync-style words come from the command
+    const auto wire = kEasHeader + bytes({0x45, 0x5C, 0x4F, 0x4E, 0x03, '3', 0x00, 0x01, 0x01, 0x01, 0x01});
+    const auto r = decode(wire);
+    REQUIRE(r.ok());
+    auto o = compact();
+    o.annotate_status = true;
+    const auto xml = to_xml(r.document, o);
+    CHECK_THAT(xml, Catch::Contains("<Status>3</Status><!-- "));
+    CHECK_THAT(xml, Catch::Contains("SyncKey"));
+    CHECK(compact_xml(r.document).find("<!--") == std::string::npos);  // off by default
+    // Provision Policy Status means different things from each side: unknown sender, no words.
+    const auto prov = kEasHeader + bytes({0x00, 0x0E, 0x45, 0x46, 0x47, 0x4B, 0x03, '2', 0x00, 0x01, 0x01, 0x01, 0x01});
+    const auto p = decode(prov);
+    REQUIRE(p.ok());
+    CHECK(to_xml(p.document, o).find("<!--") == std::string::npos);
+    o.sender = XmlWriteOptions::Sender::Client;
+    CHECK(to_xml(p.document, o).find("<!--") != std::string::npos);
 }

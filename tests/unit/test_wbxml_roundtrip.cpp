@@ -80,6 +80,21 @@ TEST_CASE("special WBXML constructs survive XML and back") {
           std::string::npos);
 }
 
+TEST_CASE("processing instructions outside the root survive XML and back (fuzz finding)") {
+    // PI (attr 0x06 "v" END) before the root, empty Sync, PI (attr 0x07 END) after it
+    static const char raw[] = "\x03\x01\x6A\x00" "\x43\x06\x03v\0\x01" "\x05" "\x43\x07\x01";
+    const auto decoded = decode(std::string_view(raw, sizeof raw - 1));
+    REQUIRE(decoded.ok());
+    const auto xml = to_xml(decoded.document);
+    CHECK_THAT(xml, Catch::Contains(R"(<?wbxml-pi <attribute page="0" token="0x06">v</attribute>?>)"));
+    const auto back = read_xml(xml);
+    REQUIRE(back.ok());
+    CHECK(back.document == decoded.document);
+    const auto encoded = encode(back.document);
+    REQUIRE(encoded.ok());
+    CHECK(encoded.bytes == std::string(raw, sizeof raw - 1));
+}
+
 TEST_CASE("XML input in MS-ASCMD style: prefixes, bare names, colon-less namespaces") {
     const char* prefixed = R"(<?xml version="1.0" encoding="utf-8"?>
 <Sync xmlns="AirSync:" xmlns:airsyncbase="AirSyncBase:">

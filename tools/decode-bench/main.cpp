@@ -103,7 +103,9 @@ int main(int argc, char** argv) {
     auto ours = [](const std::string& wbxml) {
         auto r = eas::wbxml::decode(wbxml);
         std::string xml;
-        eas::wbxml::write_xml(r.document, xml, {.declaration = true, .indent = false});
+        eas::wbxml::XmlWriteOptions options;
+        options.indent = false;  // libwbxml is measured in its compact mode too
+        eas::wbxml::write_xml(r.document, xml, options);
         return xml.size();
     };
     auto peer = [](const std::string& wbxml) { return eas::peer::libwbxml_to_xml(wbxml).output.size(); };

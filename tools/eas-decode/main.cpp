@@ -32,6 +32,8 @@ struct Options {
     bool json = false;
     bool encode = false;
     bool compact = false;
+    bool no_annotate = false;
+    std::string from;
     std::string request_line;
     std::string content_type;
     std::string content_encoding;
@@ -157,7 +159,12 @@ int run_decode(const Options& o, const std::string& input) {
         for (const auto& n : body.notes) std::cerr << "eas-decode: note: " << n << "\n";
         if (body.has_document) {
             std::string xml;
-            eas::wbxml::write_xml(body.document, xml, {.declaration = true, .indent = !o.compact});
+            eas::wbxml::XmlWriteOptions xo;
+            xo.indent = !o.compact;
+            xo.annotate_status = !o.no_annotate;
+            if (o.from == "client") xo.sender = eas::wbxml::XmlWriteOptions::Sender::Client;
+            if (o.from == "server") xo.sender = eas::wbxml::XmlWriteOptions::Sender::Server;
+            eas::wbxml::write_xml(body.document, xml, xo);
             std::cout << xml;
             if (body.error) {
                 // Mark in the XML itself where decoding stopped: the output is often pasted on.
@@ -212,6 +219,11 @@ int main(int argc, char** argv) {
     app.add_flag("--base64", o.base64, "Input is base64 text; with --encode, print base64")->excludes(hex);
     app.add_flag("--json", o.json, "Print JSON instead of XML");
     app.add_flag("--compact", o.compact, "XML without indentation");
+    app.add_flag("--no-annotate", o.no_annotate,
+                 "No <!-- meaning --> comments after Status elements (XML parsers ignore them anyway)");
+    app.add_option("--from", o.from,
+                   "Who sent the body: client or server (words for Provision acknowledgements)")
+        ->check(CLI::IsMember({"client", "server"}));
     app.add_flag("--encode", o.encode, "Read XML, write WBXML (binary unless --hex or --base64)");
     app.add_option("--request-line", o.request_line,
                    "Decode an EAS request target or query (plain or base64 form) instead of a body");
