@@ -413,36 +413,28 @@ private:
         stack_.pop_back();
         const bool marker = f.node == kPayloadMarker;
         const std::uint32_t owner = marker ? parent() : f.node;
-        switch (f.payload) {
-            case Frame::Payload::Base64Opaque:
-            case Frame::Payload::Base64Text: {
-                Base64Error e;
-                auto bytes = base64_decode(f.text, &e);
-                if (!bytes) {
-                    fail("base64 content: " + e.reason);
-                    return;
-                }
-                if (f.payload == Frame::Payload::Base64Opaque) doc_.add_opaque(owner, *bytes);
-                else doc_.add_text(owner, *bytes);
+        const bool base64 = f.payload == Frame::Payload::Base64Opaque ||
+                            f.payload == Frame::Payload::Base64Text || f.payload == Frame::Payload::ExtBase64;
+        if (base64) {
+            Base64Error e;
+            auto bytes = base64_decode(f.text, &e);
+            if (!bytes) {
+                fail("base64 content: " + e.reason);
                 return;
             }
+            f.text = std::move(*bytes);
+        }
+        switch (f.payload) {
+            case Frame::Payload::Base64Opaque: doc_.add_opaque(owner, f.text); return;
+            case Frame::Payload::Base64Text:
             case Frame::Payload::PlainText:
                 if (!f.text.empty()) doc_.add_text(owner, f.text);
                 return;
             case Frame::Payload::ExtString:
+            case Frame::Payload::ExtBase64:
                 // EXT_I nodes are created without data; their string arrives with the end tag.
                 doc_.append_data(owner, f.text);
                 return;
-            case Frame::Payload::ExtBase64: {
-                Base64Error e;
-                auto bytes = base64_decode(f.text, &e);
-                if (!bytes) {
-                    fail("base64 content: " + e.reason);
-                    return;
-                }
-                doc_.append_data(owner, *bytes);
-                return;
-            }
             case Frame::Payload::None: break;
         }
         // A leaf keeps its text exactly, whitespace included; indentation around children goes.

@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets with clang and runs each for a while.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 # Seeds come from the test corpus; findings land in fuzz-findings/<target>/.
+# FUZZ_PARALLEL=N runs N targets at a time (default 1; the machine has 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -31,10 +32,31 @@ printf '%s' 'Cmd=Sync&User=alex&DeviceId=ABC123&DeviceType=iPhone' > "$seeds/req
 printf '%s' '/Microsoft-Server-ActiveSync?jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l' > "$seeds/request_line/base64"
 printf '%s' 'Cmd=SmartReply&User=a&DeviceId=b&DeviceType=c&CollectionId=5&ItemId=5:1&SaveInSent=T' > "$seeds/request_line/reply"
 
-for t in "${targets[@]}"; do
-  seed_dir=$seeds/${t#fuzz_}
+run_one() {
+  local t=$1 seed_dir=$seeds/${1#fuzz_}
   mkdir -p "fuzz-corpus/$t" "fuzz-findings/$t"
-  echo "== $t for ${seconds}s"
-  build-fuzz/tests/fuzz/$t "fuzz-corpus/$t" "$seed_dir" -max_total_time="$seconds" \
-    -artifact_prefix="fuzz-findings/$t/" -print_final_stats=1 2>&1 | tail -n 12
+  build-fuzz/tests/fuzz/$t "fuzz-corpus/$t" "$seed_dir" -max_total_time="$seconds" -rss_limit_mb=2048 \
+    -artifact_prefix="fuzz-findings/$t/" -print_final_stats=1 >"fuzz-findings/$t.log" 2>&1
+  local rc=$?
+  echo "== $t: ${seconds}s, exit $rc"
+  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "fuzz-findings/$t.log"
+  ls "fuzz-findings/$t" | sed 's/^/   finding: /'
+  return $rc
+}
+
+parallel=${FUZZ_PARALLEL:-1}
+status=0
+running=0
+for t in "${targets[@]}"; do
+  run_one "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$parallel" ]; then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
 done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
+done
+exit $status
