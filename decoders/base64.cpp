@@ -11,14 +11,17 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 constexpr std::array<std::int8_t, 256> make_reverse() {
     std::array<std::int8_t, 256> r{};
     for (auto& v : r) v = -1;
-    for (int i = 0; i < 64; ++i) r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
+    for (int i = 0; i < 64; ++i)
+        r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
     r['-'] = 62;  // URL-safe alphabet
     r['_'] = 63;
     return r;
 }
 constexpr auto kReverse = make_reverse();
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
 
 void set_error(Base64Error* e, std::size_t offset, std::string reason) {
     if (e) {
@@ -82,7 +85,8 @@ std::optional<std::string> base64_decode(std::string_view text, Base64Error* err
         const int v = kReverse[static_cast<unsigned char>(c)];
         if (v < 0 || padding > 0) {
             set_error(error, i,
-                      padding > 0 ? "data after '=' padding" : std::string("'") + c + "' is not a base64 character");
+                      padding > 0 ? "data after '=' padding"
+                                  : std::string("'") + c + "' is not a base64 character");
             return std::nullopt;
         }
         ++digits;
@@ -111,7 +115,8 @@ std::optional<std::string> hex_decode(std::string_view text, Base64Error* error)
             while (i < text.size() && text[i] != '\n') ++i;
             continue;
         }
-        if (high < 0 && c == '0' && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
+        if (high < 0 && c == '0' && i + 1 < text.size() &&
+            (text[i + 1] == 'x' || text[i + 1] == 'X')) {
             ++i;
             continue;
         }

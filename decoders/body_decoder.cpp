@@ -10,7 +10,8 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 
@@ -30,7 +31,8 @@ bool starts_like_xml(std::string_view b) {
 }
 
 bool looks_like_gzip(std::string_view b) {
-    return b.size() >= 2 && static_cast<unsigned char>(b[0]) == 0x1F && static_cast<unsigned char>(b[1]) == 0x8B;
+    return b.size() >= 2 && static_cast<unsigned char>(b[0]) == 0x1F &&
+           static_cast<unsigned char>(b[1]) == 0x8B;
 }
 
 bool looks_like_zlib(std::string_view b) {
@@ -41,7 +43,8 @@ bool looks_like_zlib(std::string_view b) {
 }
 
 BodyKind kind_from_type(const std::string& type) {
-    if (type == "application/vnd.ms-sync.wbxml" || type == "application/vnd.ms-sync") return BodyKind::Wbxml;
+    if (type == "application/vnd.ms-sync.wbxml" || type == "application/vnd.ms-sync")
+        return BodyKind::Wbxml;
     if (type == "application/vnd.ms-sync.multipart") return BodyKind::Multipart;
     if (type == "message/rfc822") return BodyKind::Rfc822;
     return BodyKind::Other;  // text/xml and the rest are sniffed
@@ -53,12 +56,14 @@ BodyKind sniff(std::string_view b) {
     if (looks_like_multipart(b)) return BodyKind::Multipart;
     if (starts_like_xml(b)) {
         const auto head = lower(b.substr(0, 4096));
-        return head.find("autodiscover") != std::string::npos ? BodyKind::Autodiscover : BodyKind::Xml;
+        return head.find("autodiscover") != std::string::npos ? BodyKind::Autodiscover
+                                                              : BodyKind::Xml;
     }
     return BodyKind::Other;
 }
 
-void decode_wbxml(std::string_view bytes, const BodyDecodeOptions& o, DecodedBody& out, const char* stage) {
+void decode_wbxml(std::string_view bytes, const BodyDecodeOptions& o, DecodedBody& out,
+                  const char* stage) {
     auto r = wbxml::decode(bytes, o.limits);
     out.document = std::move(r.document);
     out.has_document = true;
@@ -72,13 +77,20 @@ void decode_wbxml(std::string_view bytes, const BodyDecodeOptions& o, DecodedBod
 
 std::string_view body_kind_name(BodyKind kind) {
     switch (kind) {
-        case BodyKind::Empty: return "empty";
-        case BodyKind::Wbxml: return "wbxml";
-        case BodyKind::Multipart: return "multipart";
-        case BodyKind::Autodiscover: return "autodiscover";
-        case BodyKind::Xml: return "xml";
-        case BodyKind::Rfc822: return "rfc822";
-        case BodyKind::Other: return "other";
+        case BodyKind::Empty:
+            return "empty";
+        case BodyKind::Wbxml:
+            return "wbxml";
+        case BodyKind::Multipart:
+            return "multipart";
+        case BodyKind::Autodiscover:
+            return "autodiscover";
+        case BodyKind::Xml:
+            return "xml";
+        case BodyKind::Rfc822:
+            return "rfc822";
+        case BodyKind::Other:
+            return "other";
     }
     return "other";
 }
@@ -90,7 +102,8 @@ DecodedBody decode_body(std::string_view body, const BodyDecodeOptions& o) {
     //    pasted from captures often lost their headers.
     std::string_view coding = o.content_encoding;
     if (coding.empty() && looks_like_gzip(body)) coding = "gzip";
-    if (coding.empty() && !wbxml::looks_like_wbxml(body) && looks_like_zlib(body)) coding = "deflate";
+    if (coding.empty() && !wbxml::looks_like_wbxml(body) && looks_like_zlib(body))
+        coding = "deflate";
     const std::string coding_lc = lower(coding);
     if (!coding_lc.empty() && coding_lc != "identity") {
         auto inflated = inflate_body(body, coding, o.max_inflated);
@@ -116,7 +129,9 @@ DecodedBody decode_body(std::string_view body, const BodyDecodeOptions& o) {
     const bool had_error = out.error.has_value();
     DecodedBody inner;
     switch (out.kind) {
-        case BodyKind::Wbxml: decode_wbxml(body, o, inner, "wbxml"); break;
+        case BodyKind::Wbxml:
+            decode_wbxml(body, o, inner, "wbxml");
+            break;
         case BodyKind::Multipart: {
             inner.multipart = parse_multipart(body);
             for (auto& w : inner.multipart.warnings) out.notes.push_back("multipart: " + w);
@@ -150,7 +165,8 @@ DecodedBody decode_body(std::string_view body, const BodyDecodeOptions& o) {
             }
             break;
         }
-        default: break;
+        default:
+            break;
     }
     out.document = std::move(inner.document);
     out.has_document = inner.has_document;

@@ -42,7 +42,7 @@ struct DecodedBody {
     std::vector<std::string> notes;  // oddities that did not stop decoding
     wbxml::Document document;        // Wbxml, or part 0 of Multipart
     bool has_document = false;
-    MultipartResult multipart;       // Multipart: the parts table (views into `inflated` or input)
+    MultipartResult multipart;  // Multipart: the parts table (views into `inflated` or input)
     std::optional<AutodiscoverRequest> autodiscover_request;
     std::optional<AutodiscoverResponse> autodiscover_response;
     // The first error, with the stage that raised it ("gzip", "wbxml", "multipart"...).

@@ -54,10 +54,14 @@ inline void write_mb_uint32(std::string& out, std::uint32_t value) {
 
 inline const char* describe(MbStatus s) {
     switch (s) {
-        case MbStatus::Ok: return "ok";
-        case MbStatus::Truncated: return "input ends inside a multi-byte integer";
-        case MbStatus::TooLong: return "multi-byte integer longer than 5 bytes";
-        case MbStatus::Overflow: return "multi-byte integer exceeds 32 bits";
+        case MbStatus::Ok:
+            return "ok";
+        case MbStatus::Truncated:
+            return "input ends inside a multi-byte integer";
+        case MbStatus::TooLong:
+            return "multi-byte integer longer than 5 bytes";
+        case MbStatus::Overflow:
+            return "multi-byte integer exceeds 32 bits";
     }
     return "?";
 }

@@ -11,21 +11,59 @@ constexpr TokenInfo kTokens[] = {
 #include "wbxml_codepages_table.inc"
 };
 
-constexpr std::array<std::string_view, kPageCount> kPageNames = {
-    "AirSync",         "Contacts",      "Email",          "AirNotify",    "Calendar",
-    "Move",            "GetItemEstimate", "FolderHierarchy", "MeetingResponse", "Tasks",
-    "ResolveRecipients", "ValidateCert", "Contacts2",      "Ping",         "Provision",
-    "Search",          "GAL",           "AirSyncBase",    "Settings",     "DocumentLibrary",
-    "ItemOperations",  "ComposeMail",   "Email2",         "Notes",        "RightsManagement",
-    "Find"};
+constexpr std::array<std::string_view, kPageCount> kPageNames = {"AirSync",
+                                                                 "Contacts",
+                                                                 "Email",
+                                                                 "AirNotify",
+                                                                 "Calendar",
+                                                                 "Move",
+                                                                 "GetItemEstimate",
+                                                                 "FolderHierarchy",
+                                                                 "MeetingResponse",
+                                                                 "Tasks",
+                                                                 "ResolveRecipients",
+                                                                 "ValidateCert",
+                                                                 "Contacts2",
+                                                                 "Ping",
+                                                                 "Provision",
+                                                                 "Search",
+                                                                 "GAL",
+                                                                 "AirSyncBase",
+                                                                 "Settings",
+                                                                 "DocumentLibrary",
+                                                                 "ItemOperations",
+                                                                 "ComposeMail",
+                                                                 "Email2",
+                                                                 "Notes",
+                                                                 "RightsManagement",
+                                                                 "Find"};
 
-constexpr std::array<std::string_view, kPageCount> kPageNamespaces = {
-    "AirSync:",         "Contacts:",      "Email:",          "AirNotify:",    "Calendar:",
-    "Move:",            "GetItemEstimate:", "FolderHierarchy:", "MeetingResponse:", "Tasks:",
-    "ResolveRecipients:", "ValidateCert:", "Contacts2:",      "Ping:",         "Provision:",
-    "Search:",          "GAL:",           "AirSyncBase:",    "Settings:",     "DocumentLibrary:",
-    "ItemOperations:",  "ComposeMail:",   "Email2:",         "Notes:",        "RightsManagement:",
-    "Find:"};
+constexpr std::array<std::string_view, kPageCount> kPageNamespaces = {"AirSync:",
+                                                                      "Contacts:",
+                                                                      "Email:",
+                                                                      "AirNotify:",
+                                                                      "Calendar:",
+                                                                      "Move:",
+                                                                      "GetItemEstimate:",
+                                                                      "FolderHierarchy:",
+                                                                      "MeetingResponse:",
+                                                                      "Tasks:",
+                                                                      "ResolveRecipients:",
+                                                                      "ValidateCert:",
+                                                                      "Contacts2:",
+                                                                      "Ping:",
+                                                                      "Provision:",
+                                                                      "Search:",
+                                                                      "GAL:",
+                                                                      "AirSyncBase:",
+                                                                      "Settings:",
+                                                                      "DocumentLibrary:",
+                                                                      "ItemOperations:",
+                                                                      "ComposeMail:",
+                                                                      "Email2:",
+                                                                      "Notes:",
+                                                                      "RightsManagement:",
+                                                                      "Find:"};
 
 // Dense [page][token] index into kTokens for O(1) lookups on the decode hot path.
 struct Index {
@@ -92,7 +130,11 @@ std::optional<std::uint8_t> token_by_name(std::uint8_t page, std::string_view na
     return std::nullopt;
 }
 
-const TokenInfo* all_tokens_begin() { return std::begin(kTokens); }
-const TokenInfo* all_tokens_end() { return std::end(kTokens); }
+const TokenInfo* all_tokens_begin() {
+    return std::begin(kTokens);
+}
+const TokenInfo* all_tokens_end() {
+    return std::end(kTokens);
+}
 
 }  // namespace eas::wbxml

@@ -58,7 +58,7 @@ struct Stop {
 };
 
 class Decoder {
-public:
+  public:
     Decoder(std::string_view in, const DecodeLimits& limits, Document& doc)
         : in_(in), limits_(limits), doc_(doc) {}
 
@@ -67,7 +67,7 @@ public:
         body();
     }
 
-private:
+  private:
     std::string_view in_;
     const DecodeLimits& limits_;
     Document& doc_;
@@ -82,7 +82,8 @@ private:
     }
 
     std::uint8_t byte(const char* what) {
-        if (pos_ >= in_.size()) fail(pos_, std::string("input ends where ") + what + " was expected");
+        if (pos_ >= in_.size())
+            fail(pos_, std::string("input ends where ") + what + " was expected");
         return static_cast<std::uint8_t>(in_[pos_++]);
     }
 
@@ -129,7 +130,8 @@ private:
         const auto rest = strtab_.substr(index);
         const auto nul = rest.find('\0');
         if (nul == std::string_view::npos) {
-            fail(token_at, "string table entry at " + std::to_string(index) + " has no terminating NUL");
+            fail(token_at,
+                 "string table entry at " + std::to_string(index) + " has no terminating NUL");
         }
         return rest.substr(0, nul);
     }
@@ -181,9 +183,15 @@ private:
     // Returns false if the byte is not one of them.
     bool value_token(std::uint8_t t, std::uint32_t parent, std::size_t at) {
         switch (t) {
-            case STR_I: add_text(parent, inline_string(at), at); return true;
-            case STR_T: add_text(parent, table_string(at, mb("string table reference")), at); return true;
-            case ENTITY: add_text(parent, entity(at), at); return true;
+            case STR_I:
+                add_text(parent, inline_string(at), at);
+                return true;
+            case STR_T:
+                add_text(parent, table_string(at, mb("string table reference")), at);
+                return true;
+            case ENTITY:
+                add_text(parent, entity(at), at);
+                return true;
             case OPAQUE: {
                 const std::uint32_t len = mb("opaque length");
                 if (len > in_.size() - pos_) {
@@ -197,7 +205,8 @@ private:
                 add(parent, n, at);
                 return true;
             }
-            default: break;
+            default:
+                break;
         }
         if ((t >= EXT_I_0 && t <= EXT_I_2) || (t >= EXT_T_0 && t <= EXT_T_2) ||
             (t >= EXT_0 && t <= EXT_2)) {
@@ -269,7 +278,8 @@ private:
         n.kind = NodeKind::Element;
         if ((t & 0x3F) == LITERAL) {
             n.literal = true;
-            std::tie(n.data_offset, n.data_size) = doc_.store(table_string(at, mb("literal tag name")));
+            std::tie(n.data_offset, n.data_size) =
+                doc_.store(table_string(at, mb("literal tag name")));
         } else {
             n.page = tag_page_;
             n.token = t & 0x3F;
@@ -307,7 +317,8 @@ private:
             }
             if (open_.empty()) {
                 // Outside the root only PIs may appear; the root is one element.
-                if (root_seen) fail(at, "unexpected byte " + hex_byte(t) + " after the root element");
+                if (root_seen)
+                    fail(at, "unexpected byte " + hex_byte(t) + " after the root element");
                 if (!is_tag(t)) fail(at, "expected the root element, found " + describe_token(t));
                 root_seen = true;
                 open_element(t, at);
@@ -333,12 +344,18 @@ private:
 
     static std::string describe_token(std::uint8_t t) {
         switch (t) {
-            case END: return "END (0x01)";
-            case ENTITY: return "ENTITY (0x02)";
-            case STR_I: return "STR_I (0x03)";
-            case STR_T: return "STR_T (0x83)";
-            case OPAQUE: return "OPAQUE (0xC3)";
-            default: return "byte " + hex_byte(t);
+            case END:
+                return "END (0x01)";
+            case ENTITY:
+                return "ENTITY (0x02)";
+            case STR_I:
+                return "STR_I (0x03)";
+            case STR_T:
+                return "STR_T (0x83)";
+            case OPAQUE:
+                return "OPAQUE (0xC3)";
+            default:
+                return "byte " + hex_byte(t);
         }
     }
 };

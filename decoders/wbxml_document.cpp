@@ -1,6 +1,5 @@
 #include "wbxml_document.hpp"
 
-
 namespace eas::wbxml {
 
 std::uint32_t Document::add_node(std::uint32_t parent, Node n) {
@@ -56,7 +55,8 @@ std::pair<std::uint32_t, std::uint32_t> Document::store(std::string_view bytes) 
     return {offset, static_cast<std::uint32_t>(bytes.size())};
 }
 
-std::uint32_t Document::copy_subtree(const Document& from, std::uint32_t index, std::uint32_t parent) {
+std::uint32_t Document::copy_subtree(const Document& from, std::uint32_t index,
+                                     std::uint32_t parent) {
     Node n = from.node(index);
     std::tie(n.data_offset, n.data_size) = store(from.data(from.node(index)));
     const std::uint32_t copy = add_node(parent, n);

@@ -38,7 +38,7 @@ struct Node {
     std::uint32_t next_sibling = kNoNode;
     std::uint32_t data_offset = 0;  // into Document::arena: text, opaque bytes, literal name
     std::uint32_t data_size = 0;
-    std::uint32_t number = 0;       // Extension EXT_T_n value
+    std::uint32_t number = 0;         // Extension EXT_T_n value
     std::uint64_t source_offset = 0;  // byte offset of the node's token in the decoded input
 };
 
@@ -55,7 +55,7 @@ struct DecodeError {
 };
 
 class Document {
-public:
+  public:
     Header header;
 
     // The first top-level node (normally the root element; a PI may precede it).
@@ -91,18 +91,18 @@ public:
     // Ignores source offsets and how a text was spelled on the wire (STR_I, STR_T, ENTITY).
     friend bool operator==(const Document& a, const Document& b);
 
-private:
+  private:
     std::vector<Node> nodes_;
     std::string arena_;
-    std::uint32_t root_ = kNoNode;       // first top-level node; top-level nodes are siblings
+    std::uint32_t root_ = kNoNode;  // first top-level node; top-level nodes are siblings
     std::uint32_t last_top_ = kNoNode;
 };
 
 // Iterates the children of a node: for (auto c : children(doc, i)) ...
 class ChildRange {
-public:
+  public:
     class iterator {
-    public:
+      public:
         iterator(const Document* d, std::uint32_t i) : doc_(d), index_(i) {}
         std::uint32_t operator*() const { return index_; }
         iterator& operator++() {
@@ -111,7 +111,7 @@ public:
         }
         bool operator!=(const iterator& o) const { return index_ != o.index_; }
 
-    private:
+      private:
         const Document* doc_;
         std::uint32_t index_;
     };
@@ -122,12 +122,14 @@ public:
     }
     iterator end() const { return {doc_, kNoNode}; }
 
-private:
+  private:
     const Document* doc_;
     std::uint32_t parent_;
 };
 
-inline ChildRange children(const Document& d, std::uint32_t parent) { return {d, parent}; }
+inline ChildRange children(const Document& d, std::uint32_t parent) {
+    return {d, parent};
+}
 
 // Concatenated text of an element's Text children (not descendants): "0" for <SyncKey>0</SyncKey>.
 std::string text_of(const Document& d, std::uint32_t element);

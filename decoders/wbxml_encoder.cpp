@@ -10,7 +10,7 @@ namespace eas::wbxml {
 namespace {
 
 class Encoder {
-public:
+  public:
     explicit Encoder(const Document& doc) : doc_(doc) {}
 
     EncodeResult run() {
@@ -30,7 +30,9 @@ public:
             if (n.kind == NodeKind::Element && !root_seen) {
                 root_seen = true;
             } else if (n.kind != NodeKind::ProcessingInstruction) {
-                result.error = DecodeError{i, "only one root element and processing instructions may stand at the top level"};
+                result.error = DecodeError{
+                    i,
+                    "only one root element and processing instructions may stand at the top level"};
                 return result;
             }
             if (!node(out, i)) {
@@ -42,7 +44,7 @@ public:
         return result;
     }
 
-private:
+  private:
     const Document& doc_;
     std::string strtab_;
     std::map<std::string, std::uint32_t, std::less<>> literal_index_;
@@ -88,7 +90,8 @@ private:
         std::size_t start = 0;
         for (;;) {
             const auto nul = s.find('\0', start);
-            const auto piece = s.substr(start, nul == std::string_view::npos ? s.npos : nul - start);
+            const auto piece =
+                s.substr(start, nul == std::string_view::npos ? s.npos : nul - start);
             if (!piece.empty() || nul == std::string_view::npos) {
                 out.push_back(0x03);
                 out.append(piece);
@@ -104,7 +107,9 @@ private:
     bool value(std::string& out, std::uint32_t i) {
         const Node& n = doc_.node(i);
         switch (n.kind) {
-            case NodeKind::Text: text(out, doc_.data(n)); return true;
+            case NodeKind::Text:
+                text(out, doc_.data(n));
+                return true;
             case NodeKind::Opaque:
                 out.push_back(static_cast<char>(0xC3));
                 write_mb_uint32(out, n.data_size);
@@ -119,7 +124,8 @@ private:
                     write_mb_uint32(out, n.number);
                 }
                 return true;
-            default: return false;
+            default:
+                return false;
         }
     }
 
@@ -131,8 +137,10 @@ private:
                 out.push_back(0x04);
                 write_mb_uint32(out, literal_index_.find(doc_.data(attr))->second);
             } else {
-                if (attr.token < 0x05 || attr.token >= 0x80 || (attr.token >= 0x40 && attr.token <= 0x44))
-                    return fail(a, "attribute start token " + std::to_string(attr.token) + " is not 0x05-0x7F");
+                if (attr.token < 0x05 || attr.token >= 0x80 ||
+                    (attr.token >= 0x40 && attr.token <= 0x44))
+                    return fail(a, "attribute start token " + std::to_string(attr.token) +
+                                       " is not 0x05-0x7F");
                 attr_page(out, attr.page);
                 out.push_back(static_cast<char>(attr.token));
             }
@@ -144,7 +152,9 @@ private:
                     attr_page(out, part.page);
                     out.push_back(static_cast<char>(part.token));
                 } else if (!value(out, v)) {
-                    return fail(v, "an attribute value holds text, opaque data, extensions or value tokens");
+                    return fail(
+                        v,
+                        "an attribute value holds text, opaque data, extensions or value tokens");
                 }
             }
         }
@@ -158,7 +168,8 @@ private:
             out.push_back(0x43);
             return attributes(out, i);
         }
-        if (n.kind != NodeKind::Element) return value(out, i) || fail(i, "attribute outside an element");
+        if (n.kind != NodeKind::Element)
+            return value(out, i) || fail(i, "attribute outside an element");
         bool has_attrs = false, has_content = false;
         for (auto c : children(doc_, i)) {
             (doc_.node(c).kind == NodeKind::Attribute ? has_attrs : has_content) = true;
@@ -188,7 +199,9 @@ private:
 
 }  // namespace
 
-EncodeResult encode(const Document& doc) { return Encoder(doc).run(); }
+EncodeResult encode(const Document& doc) {
+    return Encoder(doc).run();
+}
 
 EncodeResult encode_xml(std::string_view xml) {
     auto parsed = read_xml(xml);

@@ -25,7 +25,8 @@ nlohmann::json node_json(const Document& doc, std::uint32_t i) {
     nlohmann::json j;
     switch (n.kind) {
         case NodeKind::Text:
-        case NodeKind::Opaque: return value_json(doc, n);
+        case NodeKind::Opaque:
+            return value_json(doc, n);
         case NodeKind::Element:
             if (n.literal) {
                 j["literal"] = safe_string(doc.data(n));
@@ -44,8 +45,11 @@ nlohmann::json node_json(const Document& doc, std::uint32_t i) {
             j["attribute"] = n.literal ? safe_string(doc.data(n))
                                        : nlohmann::json{{"page", n.page}, {"token", n.token}};
             break;
-        case NodeKind::AttributeValue: return {{"attribute_value", {{"page", n.page}, {"token", n.token}}}};
-        case NodeKind::ProcessingInstruction: j["pi"] = true; break;
+        case NodeKind::AttributeValue:
+            return {{"attribute_value", {{"page", n.page}, {"token", n.token}}}};
+        case NodeKind::ProcessingInstruction:
+            j["pi"] = true;
+            break;
         case NodeKind::Extension:
             j["ext"] = n.token;
             if (n.token >= 0x40 && n.token <= 0x42) j["text"] = safe_string(doc.data(n));

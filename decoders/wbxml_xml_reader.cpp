@@ -21,7 +21,14 @@ struct Frame {
     std::uint8_t page = 0;
     bool has_children = false;
     // How the element's character data is taken: as children (None), or as one payload.
-    enum class Payload { None, Base64Opaque, Base64Text, PlainText, ExtString, ExtBase64 } payload = Payload::None;
+    enum class Payload {
+        None,
+        Base64Opaque,
+        Base64Text,
+        PlainText,
+        ExtString,
+        ExtBase64
+    } payload = Payload::None;
     std::string text;  // character data not yet attached
 };
 
@@ -43,12 +50,16 @@ std::optional<std::uint8_t> parse_byte(std::string_view s) {
     return static_cast<std::uint8_t>(*v);
 }
 
+// Attribute values start as default (null) views; expat hands present ones, even empty ones
+// (a LITERAL may name the empty string), as views of real storage.
+bool present(std::string_view s) { return s.data() != nullptr; }
+
 bool all_space(std::string_view s) {
     return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 class Reader {
-public:
+  public:
     Reader(std::string_view xml, const DecodeLimits& limits, XmlReadResult& result)
         : xml_(xml), limits_(limits), result_(result), doc_(result.document) {}
 
@@ -63,14 +74,16 @@ public:
         XML_SetCharacterDataHandler(parser_, &Reader::on_text);
         XML_SetProcessingInstructionHandler(parser_, &Reader::on_pi);
         XML_SetStartDoctypeDeclHandler(parser_, &Reader::on_doctype);
-        const int len = xml_.size() > static_cast<std::size_t>(INT32_MAX) ? INT32_MAX : static_cast<int>(xml_.size());
+        const int len = xml_.size() > static_cast<std::size_t>(INT32_MAX)
+                            ? INT32_MAX
+                            : static_cast<int>(xml_.size());
         if (XML_Parse(parser_, xml_.data(), len, XML_TRUE) == XML_STATUS_ERROR && !result_.error) {
-            result_.error = DecodeError{
-                static_cast<std::uint64_t>(XML_GetCurrentByteIndex(parser_)),
-                std::string("XML not well-formed at line ") +
-                    std::to_string(XML_GetCurrentLineNumber(parser_)) + ", column " +
-                    std::to_string(XML_GetCurrentColumnNumber(parser_)) + ": " +
-                    XML_ErrorString(XML_GetErrorCode(parser_))};
+            result_.error =
+                DecodeError{static_cast<std::uint64_t>(XML_GetCurrentByteIndex(parser_)),
+                            std::string("XML not well-formed at line ") +
+                                std::to_string(XML_GetCurrentLineNumber(parser_)) + ", column " +
+                                std::to_string(XML_GetCurrentColumnNumber(parser_)) + ": " +
+                                XML_ErrorString(XML_GetErrorCode(parser_))};
         }
         if (!result_.error && !fragment_ && doc_.root_element() == kNoNode) {
             result_.error = DecodeError{0, "no root element"};
@@ -78,7 +91,7 @@ public:
         XML_ParserFree(parser_);
     }
 
-private:
+  private:
     std::string_view xml_;
     const DecodeLimits& limits_;
     XmlReadResult& result_;
@@ -89,9 +102,9 @@ private:
 
     void fail(std::string reason) {
         if (result_.error) return;
-        result_.error = DecodeError{static_cast<std::uint64_t>(XML_GetCurrentByteIndex(parser_)),
-                                    "line " + std::to_string(XML_GetCurrentLineNumber(parser_)) +
-                                        ": " + std::move(reason)};
+        result_.error = DecodeError{
+            static_cast<std::uint64_t>(XML_GetCurrentByteIndex(parser_)),
+            "line " + std::to_string(XML_GetCurrentLineNumber(parser_)) + ": " + std::move(reason)};
         XML_StopParser(parser_, XML_FALSE);
     }
 
@@ -128,33 +141,41 @@ private:
             if (at == std::string_view::npos) return {};
             const auto start = at + pattern.size();
             const auto end = data.find('"', start);
-            return end == std::string_view::npos ? std::string_view{} : data.substr(start, end - start);
+            return end == std::string_view::npos ? std::string_view{}
+                                                 : data.substr(start, end - start);
         };
         if (auto v = attr("version"); !v.empty()) {
             const auto dot = v.find('.');
             const auto major = parse_number(v.substr(0, dot));
             const auto minor = dot == std::string_view::npos ? std::optional<std::uint32_t>(0)
-                                                              : parse_number(v.substr(dot + 1));
-            if (!major || !minor || *major < 1 || *major > 1 || *minor > 15) {
+                                                             : parse_number(v.substr(dot + 1));
+            // The decoder reads WBXML 1.0-1.3 (version bytes 0x00-0x03); nothing else encodes.
+            if (!major || !minor || *major != 1 || *minor > 3) {
                 fail("wbxml version \"" + std::string(v) + "\" is not 1.0-1.3");
                 return;
             }
             doc_.header.version = static_cast<std::uint8_t>(*minor);
         }
         if (auto v = attr("public-id"); !v.empty()) {
-            if (auto n = parse_number(v)) doc_.header.public_id = *n;
-            else fail("wbxml public-id \"" + std::string(v) + "\" is not a number");
+            if (auto n = parse_number(v))
+                doc_.header.public_id = *n;
+            else
+                fail("wbxml public-id \"" + std::string(v) + "\" is not a number");
         }
         if (auto v = attr("charset"); !v.empty()) {
-            if (auto n = parse_number(v)) doc_.header.charset = *n;
-            else fail("wbxml charset \"" + std::string(v) + "\" is not a number");
+            if (auto n = parse_number(v))
+                doc_.header.charset = *n;
+            else
+                fail("wbxml charset \"" + std::string(v) + "\" is not a number");
         }
     }
 
     // <?wbxml-pi <attribute .../>?> outside the root: a WBXML PI at the document's top level.
     void top_level_pi(std::string_view data) {
         if (!stack_.empty()) {
-            fail("<?wbxml-pi?> stands outside the root element; inside it, use <pi xmlns=\"WBXML:\">");
+            fail(
+                "<?wbxml-pi?> stands outside the root element; inside it, use <pi "
+                "xmlns=\"WBXML:\">");
             return;
         }
         const std::string fragment = "<pi xmlns=\"WBXML:\">" + std::string(data) + "</pi>";
@@ -212,13 +233,20 @@ private:
         for (int i = 0; attrs[i]; i += 2) {
             const std::string_view key = attrs[i];
             const std::string_view val = attrs[i + 1];
-            if (key == "opaque") opaque = val;
-            else if (key == "encoding") encoding = val;
-            else if (key == "name") a_name = val;
-            else if (key == "page") a_page = val;
-            else if (key == "token") a_token = val;
-            else if (key == "code") a_code = val;
-            else if (key == "value") a_value = val;
+            if (key == "opaque")
+                opaque = val;
+            else if (key == "encoding")
+                encoding = val;
+            else if (key == "name")
+                a_name = val;
+            else if (key == "page")
+                a_page = val;
+            else if (key == "token")
+                a_token = val;
+            else if (key == "code")
+                a_code = val;
+            else if (key == "value")
+                a_value = val;
             else {
                 fail("attribute \"" + std::string(key) + "\" on <" + std::string(local) +
                      "> is not understood (EAS elements have no attributes)");
@@ -232,7 +260,8 @@ private:
         if (ns == kWbxmlNamespace) {
             if (!special(local, a_name, a_page, a_token, a_code, a_value, n, frame)) return;
         } else {
-            if (!a_name.empty() || !a_page.empty() || !a_token.empty() || !a_code.empty() || !a_value.empty()) {
+            if (present(a_name) || !a_page.empty() || !a_token.empty() || !a_code.empty() ||
+                !a_value.empty()) {
                 fail("attributes name/page/token/code/value belong to WBXML: elements only");
                 return;
             }
@@ -281,7 +310,7 @@ private:
                  std::string_view a_token, std::string_view a_code, std::string_view a_value,
                  Node& n, Frame& frame) {
         auto page_token = [&](bool need_token) {
-            if (!a_name.empty()) {
+            if (present(a_name)) {
                 n.literal = true;
                 std::tie(n.data_offset, n.data_size) = doc_.store(a_name);
                 return true;
@@ -289,7 +318,8 @@ private:
             const auto p = a_page.empty() ? std::optional<std::uint8_t>(0) : parse_byte(a_page);
             const auto t = parse_byte(a_token);
             if (!p || (need_token && !t)) {
-                fail("<" + std::string(local) + "> needs page=\"N\" token=\"0xNN\" or name=\"...\"");
+                fail("<" + std::string(local) +
+                     "> needs page=\"N\" token=\"0xNN\" or name=\"...\"");
                 return false;
             }
             n.page = *p;
@@ -298,7 +328,7 @@ private:
         };
         if (local == "literal") {
             n.kind = NodeKind::Element;
-            if (a_name.empty()) {
+            if (!present(a_name)) {
                 fail("<literal> needs a name attribute");
                 return false;
             }
@@ -318,8 +348,9 @@ private:
         }
         if (local == "ext") {
             const auto code = parse_byte(a_code);
-            const bool valid = code && ((*code >= 0x40 && *code <= 0x42) ||
-                                        (*code >= 0x80 && *code <= 0x82) || (*code >= 0xC0 && *code <= 0xC2));
+            const bool valid =
+                code && ((*code >= 0x40 && *code <= 0x42) || (*code >= 0x80 && *code <= 0x82) ||
+                         (*code >= 0xC0 && *code <= 0xC2));
             if (!valid) {
                 fail("<ext> needs code=\"0x40\"-\"0x42\", \"0x80\"-\"0x82\" or \"0xC0\"-\"0xC2\"");
                 return false;
@@ -329,7 +360,8 @@ private:
             if (*code >= 0x80 && *code <= 0x82) {
                 const auto v = parse_number(a_value);
                 if (!v) {
-                    fail("<ext code=\"" + std::string(a_code) + "\"> needs a numeric value attribute");
+                    fail("<ext code=\"" + std::string(a_code) +
+                         "\"> needs a numeric value attribute");
                     return false;
                 }
                 n.number = *v;
@@ -403,7 +435,8 @@ private:
                  ": add xmlns=\"<CodePage>:\"");
             return false;
         }
-        fail("<" + std::string(local) + "> is not defined in namespace \"" + std::string(ns) + "\"");
+        fail("<" + std::string(local) + "> is not defined in namespace \"" + std::string(ns) +
+             "\"");
         return false;
     }
 
@@ -414,7 +447,8 @@ private:
         const bool marker = f.node == kPayloadMarker;
         const std::uint32_t owner = marker ? parent() : f.node;
         const bool base64 = f.payload == Frame::Payload::Base64Opaque ||
-                            f.payload == Frame::Payload::Base64Text || f.payload == Frame::Payload::ExtBase64;
+                            f.payload == Frame::Payload::Base64Text ||
+                            f.payload == Frame::Payload::ExtBase64;
         if (base64) {
             Base64Error e;
             auto bytes = base64_decode(f.text, &e);
@@ -425,7 +459,9 @@ private:
             f.text = std::move(*bytes);
         }
         switch (f.payload) {
-            case Frame::Payload::Base64Opaque: doc_.add_opaque(owner, f.text); return;
+            case Frame::Payload::Base64Opaque:
+                doc_.add_opaque(owner, f.text);
+                return;
             case Frame::Payload::Base64Text:
             case Frame::Payload::PlainText:
                 if (!f.text.empty()) doc_.add_text(owner, f.text);
@@ -435,10 +471,12 @@ private:
                 // EXT_I nodes are created without data; their string arrives with the end tag.
                 doc_.append_data(owner, f.text);
                 return;
-            case Frame::Payload::None: break;
+            case Frame::Payload::None:
+                break;
         }
         // A leaf keeps its text exactly, whitespace included; indentation around children goes.
-        if (!f.text.empty() && (!f.has_children || !all_space(f.text))) doc_.add_text(f.node, f.text);
+        if (!f.text.empty() && (!f.has_children || !all_space(f.text)))
+            doc_.add_text(f.node, f.text);
     }
 };
 

@@ -17,7 +17,7 @@ std::string hex_token(std::uint8_t t) {
 }
 
 class XmlWriter {
-public:
+  public:
     XmlWriter(const Document& doc, std::string& out, const XmlWriteOptions& options)
         : doc_(doc), out_(out), options_(options) {}
 
@@ -26,8 +26,8 @@ public:
         const Header& h = doc_.header;
         if (h.version != 0x03 || h.public_id != 0x01 || h.charset != 106) {
             // Only written when the header is not the one EAS always sends, so it round-trips.
-            out_ += "<?wbxml version=\"" + std::to_string((h.version >> 4) + 1) +
-                    "." + std::to_string(h.version & 0x0F) + "\" public-id=\"" +
+            out_ += "<?wbxml version=\"" + std::to_string((h.version >> 4) + 1) + "." +
+                    std::to_string(h.version & 0x0F) + "\" public-id=\"" +
                     std::to_string(h.public_id) + "\" charset=\"" + std::to_string(h.charset) +
                     "\"?>\n";
         }
@@ -42,7 +42,7 @@ public:
         }
     }
 
-private:
+  private:
     const Document& doc_;
     std::string& out_;
     const XmlWriteOptions& options_;
@@ -90,12 +90,24 @@ private:
                 if (l.name.empty()) l.name = l.storage_name = element_name(n.page, n.token);
                 if (l.ns.empty()) l.ns = l.storage_ns = element_namespace(n.page);
                 return;
-            case NodeKind::Attribute: l.name = "attribute"; return;
-            case NodeKind::AttributeValue: l.name = "value"; return;
-            case NodeKind::ProcessingInstruction: l.name = "pi"; return;
-            case NodeKind::Extension: l.name = "ext"; return;
-            case NodeKind::Opaque: l.name = "opaque"; return;
-            case NodeKind::Text: l.name = "text"; return;
+            case NodeKind::Attribute:
+                l.name = "attribute";
+                return;
+            case NodeKind::AttributeValue:
+                l.name = "value";
+                return;
+            case NodeKind::ProcessingInstruction:
+                l.name = "pi";
+                return;
+            case NodeKind::Extension:
+                l.name = "ext";
+                return;
+            case NodeKind::Opaque:
+                l.name = "opaque";
+                return;
+            case NodeKind::Text:
+                l.name = "text";
+                return;
         }
     }
 
@@ -112,11 +124,14 @@ private:
             out_ += '"';
         }
         if (n.kind == NodeKind::Attribute || n.kind == NodeKind::AttributeValue) {
-            if (!n.literal) out_ += " page=\"" + std::to_string(n.page) + "\" token=\"" + hex_token(n.token) + '"';
+            if (!n.literal)
+                out_ +=
+                    " page=\"" + std::to_string(n.page) + "\" token=\"" + hex_token(n.token) + '"';
         }
         if (n.kind == NodeKind::Extension) {
             out_ += " code=\"" + hex_token(n.token) + '"';
-            if (n.token >= 0x80 && n.token <= 0x82) out_ += " value=\"" + std::to_string(n.number) + '"';
+            if (n.token >= 0x80 && n.token <= 0x82)
+                out_ += " value=\"" + std::to_string(n.number) + '"';
         }
         // Text, opaque and EXT_I nodes standing among other children carry their own payload.
         const bool own_payload = n.kind == NodeKind::Opaque || n.kind == NodeKind::Text ||
@@ -135,7 +150,8 @@ private:
             (only.kind == NodeKind::Text || only.kind == NodeKind::Opaque)) {
             payload(only);
             close(name);
-            if (options_.annotate_status && only.kind == NodeKind::Text) annotate_status(n, doc_.data(only));
+            if (options_.annotate_status && only.kind == NodeKind::Text)
+                annotate_status(n, doc_.data(only));
             return;
         }
         out_ += '>';
@@ -160,7 +176,8 @@ private:
     // <!-- meaning --> after a Status element of a command (not Email's flag Status, nor the
     // long-dead AirNotify page), in the context of the document's command and the parent.
     void annotate_status(const Node& n, std::string_view text) {
-        if (n.literal || n.page == 2 || n.page == 3 || tag_name(n.page, n.token) != "Status") return;
+        if (n.literal || n.page == 2 || n.page == 3 || tag_name(n.page, n.token) != "Status")
+            return;
         int value = 0;
         if (text.empty() || text.size() > 4) return;
         for (char c : text) {
@@ -169,8 +186,9 @@ private:
         }
         const auto root = doc_.root_element();
         const std::string_view command = tag_name(doc_.node(root).page, doc_.node(root).token);
-        const std::string_view parent = n.parent == kNoNode ? std::string_view{}
-                                                            : tag_name(doc_.node(n.parent).page, doc_.node(n.parent).token);
+        const std::string_view parent =
+            n.parent == kNoNode ? std::string_view{}
+                                : tag_name(doc_.node(n.parent).page, doc_.node(n.parent).token);
         // Provision acknowledgements (Policy/RemoteWipe Status from the device) use other words.
         const bool ack_context = command == "Provision" && parent != "Provision";
         if (ack_context && options_.sender == XmlWriteOptions::Sender::Unknown) return;
@@ -289,14 +307,29 @@ void append_escaped(std::string& out, std::string_view text, bool in_attribute) 
         if (cls == 0 || cls > limit) continue;
         out.append(text.data() + start, i - start);
         switch (text[i]) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '\r': out += "&#13;"; break;
-            case '"': out += "&quot;"; break;
-            case '\t': out += "&#9;"; break;
-            case '\n': out += "&#10;"; break;
-            default: break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '\r':
+                out += "&#13;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\t':
+                out += "&#9;";
+                break;
+            case '\n':
+                out += "&#10;";
+                break;
+            default:
+                break;
         }
         start = i + 1;
     }

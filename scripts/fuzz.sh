@@ -35,9 +35,9 @@ printf '%s' 'Cmd=SmartReply&User=a&DeviceId=b&DeviceType=c&CollectionId=5&ItemId
 run_one() {
   local t=$1 seed_dir=$seeds/${1#fuzz_}
   mkdir -p "fuzz-corpus/$t" "fuzz-findings/$t"
+  local rc=0
   build-fuzz/tests/fuzz/$t "fuzz-corpus/$t" "$seed_dir" -max_total_time="$seconds" -rss_limit_mb=2048 \
-    -artifact_prefix="fuzz-findings/$t/" -print_final_stats=1 >"fuzz-findings/$t.log" 2>&1
-  local rc=$?
+    -artifact_prefix="fuzz-findings/$t/" -print_final_stats=1 >"fuzz-findings/$t.log" 2>&1 || rc=$?
   echo "== $t: ${seconds}s, exit $rc"
   grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "fuzz-findings/$t.log"
   ls "fuzz-findings/$t" | sed 's/^/   finding: /'

@@ -18,7 +18,7 @@ TEST_CASE("base64 round trip over all lengths and byte values") {
 
 TEST_CASE("base64 accepts what people paste") {
     CHECK(base64_decode("aGVs\nbG8=") == std::string("hello"));
-    CHECK(base64_decode("aGVsbG8") == std::string("hello"));  // padding optional
+    CHECK(base64_decode("aGVsbG8") == std::string("hello"));    // padding optional
     CHECK(base64_decode("-_8") == std::string("\xFB\xFF", 2));  // URL-safe alphabet
     CHECK(base64_decode("") == std::string());
 }
@@ -39,7 +39,8 @@ TEST_CASE("hex in the forms engineers paste") {
     CHECK(hex_decode("03 01 6A 00") == std::string("\x03\x01\x6A\x00", 4));
     CHECK(hex_decode("03:01:6a:00\n") == std::string("\x03\x01\x6A\x00", 4));
     CHECK(hex_decode("0x03, 0x01, 0x6A, 0x00") == std::string("\x03\x01\x6A\x00", 4));
-    CHECK(hex_decode("# a Ping response\n03 01 # header\n6a 00") == std::string("\x03\x01\x6A\x00", 4));
+    CHECK(hex_decode("# a Ping response\n03 01 # header\n6a 00") ==
+          std::string("\x03\x01\x6A\x00", 4));
     Base64Error e;
     CHECK_FALSE(hex_decode("03 0g", &e));
     CHECK(e.offset == 4);

@@ -23,7 +23,8 @@ BodyDecodeOptions encoded(std::string_view coding, std::size_t max_inflated = 64
 }
 
 std::string folder_sync() {
-    auto r = wbxml::encode_xml(R"(<FolderSync xmlns="FolderHierarchy:"><SyncKey>0</SyncKey></FolderSync>)");
+    auto r = wbxml::encode_xml(
+        R"(<FolderSync xmlns="FolderHierarchy:"><SyncKey>0</SyncKey></FolderSync>)");
     REQUIRE(r.ok());
     return r.bytes;
 }
@@ -105,7 +106,8 @@ TEST_CASE("Autodiscover request and response are told apart") {
     b = decode_body(resp);
     REQUIRE(b.ok());
     REQUIRE(b.autodiscover_response);
-    CHECK(b.autodiscover_response->mobilesync_url == "https://mail.contoso.com/Microsoft-Server-ActiveSync");
+    CHECK(b.autodiscover_response->mobilesync_url ==
+          "https://mail.contoso.com/Microsoft-Server-ActiveSync");
 }
 
 TEST_CASE("other bodies are classified, not decoded") {

@@ -46,8 +46,10 @@ std::unique_ptr<XNode> parse_peer_xml(const std::string& xml, std::string& error
             n->ns = bar == std::string::npos ? "" : q.substr(0, bar);
             n->name = bar == std::string::npos ? q : q.substr(bar + 1);
             XNode* raw = n.get();
-            if (s->stack.empty()) s->root = std::move(n);
-            else s->stack.back()->children.push_back(std::move(n));
+            if (s->stack.empty())
+                s->root = std::move(n);
+            else
+                s->stack.back()->children.push_back(std::move(n));
             s->stack.push_back(raw);
         },
         [](void* u, const XML_Char*) { static_cast<State*>(u)->stack.pop_back(); });
@@ -74,9 +76,9 @@ const std::map<std::pair<int, std::string>, std::string>& libwbxml_aliases() {
 // Tokens libwbxml 0.11.8 does not define (reference 10.5); it prints each as <unknown> in the
 // FolderHierarchy: namespace, so the element's name and namespace are both lost.
 bool libwbxml_lacks(int page, int token) {
-    if (page == 25) return true;                                   // Find (16.1)
+    if (page == 25) return true;                                     // Find (16.1)
     if (page == 8 && (token == 0x10 || token == 0x11)) return true;  // ProposedStart/EndTime
-    if (page == 14 && token == 0x3B) return true;                  // AccountOnlyRemoteWipe
+    if (page == 14 && token == 0x3B) return true;                    // AccountOnlyRemoteWipe
     if (page == 4 && token >= 0x2B && token <= 0x32) return true;  // Calendar attachments (2.5-era)
     if (page == 15 && token == 0x06) return true;                  // Search Stores
     if (page == 21 && token == 0x0A) return true;                  // ComposeMail 0x0A
@@ -88,7 +90,8 @@ struct Comparison {
     std::set<std::string> explained;  // "libwbxml says X for Y"
 };
 
-void compare(const Document& d, std::uint32_t i, const XNode& x, Comparison& c, const std::string& path) {
+void compare(const Document& d, std::uint32_t i, const XNode& x, Comparison& c,
+             const std::string& path) {
     const Node& n = d.node(i);
     const std::string ours = element_name(n.page, n.token);
     const std::string here = path + "/" + ours;
@@ -99,8 +102,10 @@ void compare(const Document& d, std::uint32_t i, const XNode& x, Comparison& c, 
     }
     if (x.ns != ns) {
         // MS-ASCMD's examples write the GAL page's namespace "GAL:"; libwbxml writes "Gal:".
-        if (n.page == 16 && x.ns == "Gal:") c.explained.insert("libwbxml writes the GAL: namespace as Gal:");
-        else c.unexplained.push_back(here + ": namespace " + ns + " vs libwbxml " + x.ns);
+        if (n.page == 16 && x.ns == "Gal:")
+            c.explained.insert("libwbxml writes the GAL: namespace as Gal:");
+        else
+            c.unexplained.push_back(here + ": namespace " + ns + " vs libwbxml " + x.ns);
     }
     if (x.name != ours) {
         const auto alias = libwbxml_aliases().find({n.page, ours});
@@ -124,11 +129,12 @@ void compare(const Document& d, std::uint32_t i, const XNode& x, Comparison& c, 
         if (x.text != opaque && x.text != eas::base64_encode(opaque))
             c.unexplained.push_back(here + ": opaque content differs");
     } else if (elements.empty() && x.text != text) {
-        c.unexplained.push_back(here + ": text \"" + text.substr(0, 40) + "\" vs libwbxml \"" + x.text.substr(0, 40) + "\"");
+        c.unexplained.push_back(here + ": text \"" + text.substr(0, 40) + "\" vs libwbxml \"" +
+                                x.text.substr(0, 40) + "\"");
     }
     if (elements.size() != x.children.size()) {
-        c.unexplained.push_back(here + ": " + std::to_string(elements.size()) + " child elements vs libwbxml " +
-                                std::to_string(x.children.size()));
+        c.unexplained.push_back(here + ": " + std::to_string(elements.size()) +
+                                " child elements vs libwbxml " + std::to_string(x.children.size()));
     }
     for (std::size_t k = 0; k < elements.size() && k < x.children.size(); ++k) {
         compare(d, elements[k], *x.children[k], c, here);
@@ -150,11 +156,13 @@ TEST_CASE("libwbxml decodes our encoding of every corpus document the same way")
             bool has_unknown = false;
             for (std::uint32_t i = 0; i < ours.document.node_count(); ++i) {
                 const Node& n = ours.document.node(i);
-                if (n.kind == NodeKind::Element && libwbxml_lacks(n.page, n.token)) has_unknown = true;
+                if (n.kind == NodeKind::Element && libwbxml_lacks(n.page, n.token))
+                    has_unknown = true;
             }
             INFO("libwbxml: " << peer.error);
             CHECK(has_unknown);
-            all_explained.insert("libwbxml fails on " + doc.path.filename().string() + ": " + peer.error);
+            all_explained.insert("libwbxml fails on " + doc.path.filename().string() + ": " +
+                                 peer.error);
             continue;
         }
         std::string error;
@@ -170,7 +178,8 @@ TEST_CASE("libwbxml decodes our encoding of every corpus document the same way")
     // What libwbxml gets wrong, for the record (shown with -s).
     for (const auto& e : all_explained) UNSCOPED_INFO(e);
     CHECK(agreed + explained_only > 0);
-    SUCCEED("agreed exactly: " << agreed << ", agreed except known libwbxml defects: " << explained_only);
+    SUCCEED("agreed exactly: " << agreed
+                               << ", agreed except known libwbxml defects: " << explained_only);
 }
 
 TEST_CASE("we decode libwbxml's own encoding of every document it can encode") {

@@ -10,7 +10,9 @@
 
 namespace eas::test {
 
-std::filesystem::path data_dir() { return EASPROXY_TEST_DATA; }
+std::filesystem::path data_dir() {
+    return EASPROXY_TEST_DATA;
+}
 
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -20,7 +22,8 @@ std::string read_file(const std::filesystem::path& path) {
     return ss.str();
 }
 
-std::vector<std::filesystem::path> files_in(const std::string& subdir, const std::string& extension) {
+std::vector<std::filesystem::path> files_in(const std::string& subdir,
+                                            const std::string& extension) {
     std::vector<std::filesystem::path> out;
     for (const auto& e : std::filesystem::directory_iterator(data_dir() / subdir)) {
         const auto name = e.path().filename().string();
@@ -41,7 +44,8 @@ const std::vector<CorpusDocument>& corpus() {
             auto encoded = wbxml::encode_xml(d.xml);
             if (!encoded.ok()) {
                 throw std::runtime_error(path.filename().string() + ": encode failed at byte " +
-                                         std::to_string(encoded.error->offset) + ": " + encoded.error->reason);
+                                         std::to_string(encoded.error->offset) + ": " +
+                                         encoded.error->reason);
             }
             d.wbxml = std::move(encoded.bytes);
             v.push_back(std::move(d));

@@ -11,7 +11,8 @@ std::filesystem::path data_dir();  // tests/ in the source tree
 std::string read_file(const std::filesystem::path& path);
 
 // Sorted list of files in tests/<subdir> with the extension (".xml", ".hex").
-std::vector<std::filesystem::path> files_in(const std::string& subdir, const std::string& extension);
+std::vector<std::filesystem::path> files_in(const std::string& subdir,
+                                            const std::string& extension);
 
 // The corpus: every tests/corpus/*.xml encoded to WBXML with our encoder (fails the test on
 // an encode error). Cached for the process.

@@ -19,7 +19,8 @@ const std::string kHeader("\x03\x01\x6A\x00", 4);
 TEST_CASE("a document truncated at every byte offset gives an error and keeps a prefix") {
     std::size_t checked = 0;
     for (const auto& doc : eas::test::corpus()) {
-        if (doc.wbxml.size() > 6000) continue;  // quadratic: the small documents cover every token kind
+        if (doc.wbxml.size() > 6000)
+            continue;  // quadratic: the small documents cover every token kind
         INFO(doc.path.filename().string());
         const auto full = decode(doc.wbxml);
         REQUIRE(full.ok());
@@ -93,11 +94,19 @@ TEST_CASE("the node limit bounds memory") {
 }
 
 TEST_CASE("string table references out of range") {
-    auto r = decode(std::string("\x03\x01\x6A\x02" "a\0" "\x45\x83\x05\x01", 10));
+    auto r =
+        decode(std::string("\x03\x01\x6A\x02"
+                           "a\0"
+                           "\x45\x83\x05\x01",
+                           10));
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error->reason, Catch::Contains("string table reference 5 is outside"));
     CHECK(r.error->offset == 7);
-    r = decode(std::string("\x03\x01\x6A\x02" "ab" "\x45\x83\x00\x01", 10));  // no NUL in table
+    r =
+        decode(std::string("\x03\x01\x6A\x02"
+                           "ab"
+                           "\x45\x83\x00\x01",
+                           10));  // no NUL in table
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error->reason, Catch::Contains("no terminating NUL"));
     r = decode(std::string("\x03\x01\x6A\x00\x04\x09\x01", 7));  // LITERAL with empty table

@@ -20,9 +20,9 @@ LibwbxmlResult libwbxml_to_xml(std::string_view wbxml, bool indent) {
     WB_UTINY* xml = nullptr;
     WB_ULONG xml_len = 0;
     // libwbxml takes a non-const pointer but does not write through it.
-    const WBXMLError err = wbxml_conv_wbxml2xml_run(
-        conv, reinterpret_cast<WB_UTINY*>(const_cast<char*>(wbxml.data())),
-        static_cast<WB_ULONG>(wbxml.size()), &xml, &xml_len);
+    const WBXMLError err =
+        wbxml_conv_wbxml2xml_run(conv, reinterpret_cast<WB_UTINY*>(const_cast<char*>(wbxml.data())),
+                                 static_cast<WB_ULONG>(wbxml.size()), &xml, &xml_len);
     wbxml_conv_wbxml2xml_destroy(conv);
     if (err != WBXML_OK) {
         result.error = reinterpret_cast<const char*>(wbxml_errors_string(err));
@@ -47,9 +47,9 @@ LibwbxmlResult libwbxml_to_wbxml(std::string_view xml) {
     wbxml_conv_xml2wbxml_enable_preserve_whitespaces(conv);
     WB_UTINY* out = nullptr;
     WB_ULONG out_len = 0;
-    const WBXMLError err = wbxml_conv_xml2wbxml_run(
-        conv, reinterpret_cast<WB_UTINY*>(const_cast<char*>(xml.data())),
-        static_cast<WB_ULONG>(xml.size()), &out, &out_len);
+    const WBXMLError err =
+        wbxml_conv_xml2wbxml_run(conv, reinterpret_cast<WB_UTINY*>(const_cast<char*>(xml.data())),
+                                 static_cast<WB_ULONG>(xml.size()), &out, &out_len);
     wbxml_conv_xml2wbxml_destroy(conv);
     if (err != WBXML_OK) {
         result.error = reinterpret_cast<const char*>(wbxml_errors_string(err));

@@ -38,7 +38,8 @@ std::vector<Input> load_corpus(const std::filesystem::path& dir, std::size_t& sk
         ss << in.rdbuf();
         auto encoded = eas::wbxml::encode_xml(ss.str());
         if (!encoded.ok()) {
-            std::cerr << "decode-bench: skipping " << f.filename().string() << ": " << encoded.error->reason << "\n";
+            std::cerr << "decode-bench: skipping " << f.filename().string() << ": "
+                      << encoded.error->reason << "\n";
             ++skipped;
             continue;
         }
@@ -82,11 +83,14 @@ int main(int argc, char** argv) {
     double seconds = 1.0;
     int repetitions = 5;
     bool json = false;
-    CLI::App app{"Measure WBXML -> XML decode throughput against libwbxml on the same documents.", "decode-bench"};
-    app.add_option("--corpus", corpus_dir, "Directory of EAS XML documents (encoded to WBXML first)")
+    CLI::App app{"Measure WBXML -> XML decode throughput against libwbxml on the same documents.",
+                 "decode-bench"};
+    app.add_option("--corpus", corpus_dir,
+                   "Directory of EAS XML documents (encoded to WBXML first)")
         ->capture_default_str();
     app.add_option("--seconds", seconds, "Time per measurement")->capture_default_str();
-    app.add_option("--repetitions", repetitions, "Measurements per decoder (min/median/max)")->capture_default_str();
+    app.add_option("--repetitions", repetitions, "Measurements per decoder (min/median/max)")
+        ->capture_default_str();
     app.add_flag("--json", json, "Print one JSON object instead of a table");
     CLI11_PARSE(app, argc, argv);
     if (repetitions < 1) repetitions = 1;
@@ -108,11 +112,15 @@ int main(int argc, char** argv) {
         eas::wbxml::write_xml(r.document, xml, options);
         return xml.size();
     };
-    auto peer = [](const std::string& wbxml) { return eas::peer::libwbxml_to_xml(wbxml).output.size(); };
+    auto peer = [](const std::string& wbxml) {
+        return eas::peer::libwbxml_to_xml(wbxml).output.size();
+    };
 
     std::vector<double> ours_mbs, peer_mbs, ratios;
     for (int rep = 0; rep < repetitions; ++rep) {
-        if (!json) std::cerr << "decode-bench: repetition " << rep + 1 << "/" << repetitions << "\r" << std::flush;
+        if (!json)
+            std::cerr << "decode-bench: repetition " << rep + 1 << "/" << repetitions << "\r"
+                      << std::flush;
         const double a = measure(corpus, seconds, ours);
         const double b = measure(corpus, seconds, peer);
         ours_mbs.push_back(a);
@@ -125,14 +133,16 @@ int main(int argc, char** argv) {
     };
     const auto so = stats(ours_mbs), sp = stats(peer_mbs), sr = stats(ratios);
     if (json) {
-        std::cout << "{\"documents\": " << corpus.size() << ", \"skipped\": " << skipped << ", \"corpus_bytes\": " << total
-                  << ", \"easproxy_mb_s\": [" << so[0] << ", " << so[1] << ", " << so[2] << "]"
+        std::cout << "{\"documents\": " << corpus.size() << ", \"skipped\": " << skipped
+                  << ", \"corpus_bytes\": " << total << ", \"easproxy_mb_s\": [" << so[0] << ", "
+                  << so[1] << ", " << so[2] << "]"
                   << ", \"libwbxml_mb_s\": [" << sp[0] << ", " << sp[1] << ", " << sp[2] << "]"
                   << ", \"ratio\": [" << sr[0] << ", " << sr[1] << ", " << sr[2] << "]}\n";
         return 0;
     }
-    std::printf("\ncorpus: %zu documents, %zu bytes of WBXML (%zu skipped: not convertible by libwbxml)\n",
-                corpus.size(), total, skipped);
+    std::printf(
+        "\ncorpus: %zu documents, %zu bytes of WBXML (%zu skipped: not convertible by libwbxml)\n",
+        corpus.size(), total, skipped);
     std::printf("%-28s %10s %10s %10s\n", "WBXML -> XML, MB/s", "min", "median", "max");
     std::printf("%-28s %10.1f %10.1f %10.1f\n", "easproxy (eas-decode core)", so[0], so[1], so[2]);
     std::printf("%-28s %10.1f %10.1f %10.1f\n", "libwbxml 0.11 wbxml2xml", sp[0], sp[1], sp[2]);

@@ -76,14 +76,18 @@ int run_request_line(const Options& o) {
         std::cout << eas::to_json(r).dump(2) << "\n";
     } else {
         auto row = [](std::string_view label, std::string_view value) {
-            if (!value.empty()) std::cout << label << std::string(14 - label.size(), ' ') << value << "\n";
+            if (!value.empty())
+                std::cout << label << std::string(14 - label.size(), ' ') << value << "\n";
         };
         row("form", eas::query_form_name(r.form));
         row("method", r.method);
         row("path", r.path);
-        row("command", r.command_code ? r.command + " (code " + std::to_string(*r.command_code) + ")" : r.command);
+        row("command", r.command_code
+                           ? r.command + " (code " + std::to_string(*r.command_code) + ")"
+                           : r.command);
         row("user", r.user);
-        row("device id", r.binary_device_id ? r.device_id + " (binary, shown as hex)" : r.device_id);
+        row("device id",
+            r.binary_device_id ? r.device_id + " (binary, shown as hex)" : r.device_id);
         row("device type", r.device_type);
         if (r.protocol_version) row("protocol", *r.protocol_version);
         if (r.policy_key) row("policy key", std::to_string(*r.policy_key));
@@ -109,8 +113,8 @@ int run_request_line(const Options& o) {
 int run_encode(const Options& o, const std::string& xml) {
     const auto r = eas::wbxml::encode_xml(xml);
     if (!r.ok()) {
-        std::cerr << "eas-decode: --encode: " << r.error->reason << " (XML byte offset " << r.error->offset
-                  << ")\n";
+        std::cerr << "eas-decode: --encode: " << r.error->reason << " (XML byte offset "
+                  << r.error->offset << ")\n";
         return kExitBroken;
     }
     if (o.hex) {
@@ -119,7 +123,8 @@ int run_encode(const Options& o, const std::string& xml) {
         std::cout << eas::base64_encode(r.bytes) << "\n";
     } else {
         if (isatty(STDOUT_FILENO)) {
-            std::cerr << "eas-decode: --encode writes binary WBXML; redirect it to a file, or add --hex or --base64\n";
+            std::cerr << "eas-decode: --encode writes binary WBXML; redirect it to a file, or add "
+                         "--hex or --base64\n";
             return kExitUsage;
         }
         std::cout.write(r.bytes.data(), static_cast<std::streamsize>(r.bytes.size()));
@@ -128,8 +133,10 @@ int run_encode(const Options& o, const std::string& xml) {
 }
 
 void print_autodiscover_text(const eas::DecodedBody& body) {
-    if (body.autodiscover_request) std::cout << eas::to_json(*body.autodiscover_request).dump(2) << "\n";
-    if (body.autodiscover_response) std::cout << eas::to_json(*body.autodiscover_response).dump(2) << "\n";
+    if (body.autodiscover_request)
+        std::cout << eas::to_json(*body.autodiscover_request).dump(2) << "\n";
+    if (body.autodiscover_response)
+        std::cout << eas::to_json(*body.autodiscover_response).dump(2) << "\n";
 }
 
 int run_decode(const Options& o, const std::string& input) {
@@ -147,12 +154,17 @@ int run_decode(const Options& o, const std::string& input) {
         if (body.has_document) j["document"] = eas::wbxml::to_json(body.document);
         if (body.kind == eas::BodyKind::Multipart) {
             auto& parts = j["parts"] = nlohmann::json::array();
-            for (const auto& p : body.multipart.parts) parts.push_back({{"offset", p.offset}, {"length", p.length}});
+            for (const auto& p : body.multipart.parts)
+                parts.push_back({{"offset", p.offset}, {"length", p.length}});
         }
-        if (body.autodiscover_request) j["autodiscover_request"] = eas::to_json(*body.autodiscover_request);
-        if (body.autodiscover_response) j["autodiscover_response"] = eas::to_json(*body.autodiscover_response);
+        if (body.autodiscover_request)
+            j["autodiscover_request"] = eas::to_json(*body.autodiscover_request);
+        if (body.autodiscover_response)
+            j["autodiscover_response"] = eas::to_json(*body.autodiscover_response);
         if (body.error) {
-            j["error"] = {{"stage", body.error_stage}, {"offset", body.error->offset}, {"reason", body.error->reason}};
+            j["error"] = {{"stage", body.error_stage},
+                          {"offset", body.error->offset},
+                          {"reason", body.error->reason}};
         }
         std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
@@ -177,23 +189,25 @@ int run_decode(const Options& o, const std::string& input) {
         if (body.kind == eas::BodyKind::Multipart) {
             for (std::size_t i = 1; i < body.multipart.parts.size(); ++i) {
                 const auto& p = body.multipart.parts[i];
-                std::cout << "<!-- multipart part " << i << ": " << p.length << " bytes at offset " << p.offset
-                          << " -->\n";
+                std::cout << "<!-- multipart part " << i << ": " << p.length << " bytes at offset "
+                          << p.offset << " -->\n";
             }
         }
         print_autodiscover_text(body);
         if (body.kind == eas::BodyKind::Empty) std::cerr << "eas-decode: the input is empty\n";
-        if (body.kind == eas::BodyKind::Other || body.kind == eas::BodyKind::Xml || body.kind == eas::BodyKind::Rfc822) {
+        if (body.kind == eas::BodyKind::Other || body.kind == eas::BodyKind::Xml ||
+            body.kind == eas::BodyKind::Rfc822) {
             std::cerr << "eas-decode: the input is " << eas::body_kind_name(body.kind)
                       << ", not WBXML; nothing to decode (" << input.size() << " bytes)\n";
         }
     }
     if (body.error) {
-        std::cerr << "eas-decode: " << body.error_stage << ": stopped at byte offset " << body.error->offset << ": "
-                  << body.error->reason << "\n";
+        std::cerr << "eas-decode: " << body.error_stage << ": stopped at byte offset "
+                  << body.error->offset << ": " << body.error->reason << "\n";
         return kExitBroken;
     }
-    const bool decoded = body.has_document || body.autodiscover_request || body.autodiscover_response;
+    const bool decoded =
+        body.has_document || body.autodiscover_request || body.autodiscover_response;
     return decoded ? kExitOk : kExitBroken;
 }
 
@@ -212,23 +226,29 @@ int main(int argc, char** argv) {
         "  xxd -p body.bin | eas-decode --hex -\n"
         "  eas-decode --json response.wbxml\n"
         "  eas-decode --encode --hex request.xml\n"
-        "  eas-decode --request-line '/Microsoft-Server-ActiveSync?jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l'\n",
+        "  eas-decode --request-line "
+        "'/Microsoft-Server-ActiveSync?jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l'\n",
         "eas-decode"};
     app.add_option("FILE", o.input, "Input file, or - for standard input")->capture_default_str();
-    auto* hex = app.add_flag("--hex", o.hex, "Input is hex text (xxd -p, Wireshark hex); with --encode, print hex");
-    app.add_flag("--base64", o.base64, "Input is base64 text; with --encode, print base64")->excludes(hex);
+    auto* hex = app.add_flag("--hex", o.hex,
+                             "Input is hex text (xxd -p, Wireshark hex); with --encode, print hex");
+    app.add_flag("--base64", o.base64, "Input is base64 text; with --encode, print base64")
+        ->excludes(hex);
     app.add_flag("--json", o.json, "Print JSON instead of XML");
     app.add_flag("--compact", o.compact, "XML without indentation");
-    app.add_flag("--no-annotate", o.no_annotate,
-                 "No <!-- meaning --> comments after Status elements (XML parsers ignore them anyway)");
+    app.add_flag(
+        "--no-annotate", o.no_annotate,
+        "No <!-- meaning --> comments after Status elements (XML parsers ignore them anyway)");
     app.add_option("--from", o.from,
                    "Who sent the body: client or server (words for Provision acknowledgements)")
         ->check(CLI::IsMember({"client", "server"}));
     app.add_flag("--encode", o.encode, "Read XML, write WBXML (binary unless --hex or --base64)");
-    app.add_option("--request-line", o.request_line,
-                   "Decode an EAS request target or query (plain or base64 form) instead of a body");
-    app.add_option("--content-type", o.content_type,
-                   "Content-Type of the body, e.g. application/vnd.ms-sync.multipart (default: sniff)");
+    app.add_option(
+        "--request-line", o.request_line,
+        "Decode an EAS request target or query (plain or base64 form) instead of a body");
+    app.add_option(
+        "--content-type", o.content_type,
+        "Content-Type of the body, e.g. application/vnd.ms-sync.multipart (default: sniff)");
     app.add_option("--content-encoding", o.content_encoding,
                    "Content-Encoding of the body: gzip, deflate (default: sniff gzip/zlib)");
     app.add_option("--max-inflated", o.max_inflated, "Limit on the inflated body size in bytes")
@@ -242,7 +262,8 @@ int main(int argc, char** argv) {
     if (!o.request_line.empty()) return run_request_line(o);
 
     if (o.input == "-" && isatty(STDIN_FILENO)) {
-        std::cerr << "eas-decode: reading from the terminal; pipe a body in or name a FILE (--help for more)\n";
+        std::cerr << "eas-decode: reading from the terminal; pipe a body in or name a FILE (--help "
+                     "for more)\n";
     }
     std::string input;
     if (!read_input(o.input, input)) return kExitUsage;
