@@ -1,0 +1,42 @@
+// Minting certificates with OpenSSL 3: a CA, and leaf certificates it signs for DNS names and
+// IP addresses. Used by the proxy (regular mode), the simulated CAS and the tests, which make
+// their certificates at run time: no key is ever committed.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace eas::certs {
+
+enum class KeyType { Rsa2048, EcdsaP256 };
+
+struct KeyPair {
+    std::string cert_pem;
+    std::string key_pem;  // PKCS#8, unencrypted: store it with mode 0600
+};
+
+struct MintOptions {
+    KeyType key_type = KeyType::EcdsaP256;
+    // Phones refuse leaf certificates valid for more than 825 days (Apple); a year is safe.
+    std::chrono::hours validity = std::chrono::hours(24 * 365);
+    std::chrono::hours backdate = std::chrono::hours(1);  // tolerate clock skew on devices
+};
+
+struct MintResult {
+    std::optional<KeyPair> pair;
+    std::string error;  // OpenSSL's reason when pair is empty
+};
+
+// A self-signed CA with the given common name.
+MintResult mint_ca(const std::string& common_name, const MintOptions& options = {});
+
+// A leaf for `names` (DNS names or IP literals, the first also the common name), signed by the
+// CA. Subject alternative names carry each as DNS or IP as fits.
+MintResult mint_leaf(const KeyPair& ca, const std::vector<std::string>& names, const MintOptions& options = {});
+
+// Writes a file with mode 0600 from the start (never briefly readable by others).
+bool write_private_file(const std::string& path, const std::string& contents, std::string& error);
+
+}  // namespace eas::certs

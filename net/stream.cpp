@@ -1,0 +1,104 @@
+#include "stream.hpp"
+
+namespace eas::net {
+
+tcp::socket& Stream::socket() {
+    if (auto* t = std::get_if<TlsStream>(&s_)) return t->next_layer();
+    return std::get<tcp::socket>(s_);
+}
+
+SSL* Stream::native_ssl() {
+    if (auto* t = std::get_if<TlsStream>(&s_)) return t->native_handle();
+    return nullptr;
+}
+
+awaitable<void> Stream::handshake_server() {
+    if (auto* t = std::get_if<TlsStream>(&s_)) co_await t->async_handshake(ssl::stream_base::server, use_awaitable);
+}
+
+awaitable<void> Stream::handshake_client(const std::string& server_name) {
+    auto* t = std::get_if<TlsStream>(&s_);
+    if (!t) co_return;
+    // SNI, and hostname verification against the certificate (the context verifies the chain).
+    if (!server_name.empty()) {
+        SSL_set_tlsext_host_name(t->native_handle(), server_name.c_str());
+        t->set_verify_callback(ssl::host_name_verification(server_name));
+    }
+    co_await t->async_handshake(ssl::stream_base::client, use_awaitable);
+}
+
+awaitable<std::size_t> Stream::read_some(asio::mutable_buffer buffer) {
+    if (auto* t = std::get_if<TlsStream>(&s_)) co_return co_await t->async_read_some(buffer, use_awaitable);
+    co_return co_await std::get<tcp::socket>(s_).async_read_some(buffer, use_awaitable);
+}
+
+awaitable<void> Stream::write(asio::const_buffer buffer) {
+    if (auto* t = std::get_if<TlsStream>(&s_)) {
+        co_await asio::async_write(*t, buffer, use_awaitable);
+    } else {
+        co_await asio::async_write(std::get<tcp::socket>(s_), buffer, use_awaitable);
+    }
+}
+
+awaitable<void> Stream::write(const std::vector<asio::const_buffer>& buffers) {
+    if (auto* t = std::get_if<TlsStream>(&s_)) {
+        co_await asio::async_write(*t, buffers, use_awaitable);
+    } else {
+        co_await asio::async_write(std::get<tcp::socket>(s_), buffers, use_awaitable);
+    }
+}
+
+awaitable<void> Stream::shutdown() {
+    if (auto* t = std::get_if<TlsStream>(&s_)) {
+        boost::system::error_code ec;
+        // A peer that already left makes this fail; that is fine, the socket closes anyway.
+        co_await t->async_shutdown(asio::redirect_error(use_awaitable, ec));
+    }
+    close();
+}
+
+void Stream::close() {
+    boost::system::error_code ec;
+    socket().shutdown(tcp::socket::shutdown_both, ec);
+    socket().close(ec);
+}
+
+std::string Stream::remote() const {
+    boost::system::error_code ec;
+    const auto& sock = std::visit(
+        [](auto& s) -> const tcp::socket& {
+            if constexpr (std::is_same_v<std::decay_t<decltype(s)>, tcp::socket>) {
+                return s;
+            } else {
+                return s.next_layer();
+            }
+        },
+        s_);
+    const auto ep = sock.remote_endpoint(ec);
+    if (ec) return {};
+    const auto addr = ep.address();
+    return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
+}
+
+Watchdog::Watchdog(Stream& stream, asio::any_io_executor ex)
+    : timer_(std::make_shared<asio::steady_timer>(ex)), state_(std::make_shared<State>()) {
+    state_->stream = &stream;
+}
+
+Watchdog::~Watchdog() {
+    state_->stream = nullptr;
+    disarm();
+}
+
+void Watchdog::expires_after(std::chrono::steady_clock::duration d) {
+    timer_->expires_after(d);
+    timer_->async_wait([timer = timer_, state = state_](boost::system::error_code ec) {
+        if (ec || !state->stream) return;  // re-armed, disarmed, or the owner is gone
+        state->fired = true;
+        state->stream->close();
+    });
+}
+
+void Watchdog::disarm() { timer_->cancel(); }
+
+}  // namespace eas::net

@@ -1,0 +1,62 @@
+// A connection that is plain TCP or TLS over TCP, behind one interface, so the proxy and the
+// tools handle http:// and https:// peers with the same code.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "asio.hpp"
+
+namespace eas::net {
+
+class Stream {
+public:
+    explicit Stream(tcp::socket socket) : s_(std::move(socket)) {}
+    Stream(tcp::socket socket, ssl::context& ctx) : s_(std::in_place_type<TlsStream>, std::move(socket), ctx) {}
+
+    bool is_tls() const { return std::holds_alternative<TlsStream>(s_); }
+    tcp::socket& socket();
+    SSL* native_ssl();  // nullptr for plain TCP
+
+    // TLS handshakes; `server_name` sets SNI and the name the certificate must match.
+    awaitable<void> handshake_server();
+    awaitable<void> handshake_client(const std::string& server_name);
+
+    awaitable<std::size_t> read_some(asio::mutable_buffer buffer);
+    awaitable<void> write(asio::const_buffer buffer);
+    awaitable<void> write(const std::vector<asio::const_buffer>& buffers);
+
+    // TLS close_notify where possible, then the socket; never throws.
+    awaitable<void> shutdown();
+    void close();
+
+    std::string remote() const;  // "203.0.113.5:51234", or "" once closed
+
+private:
+    using TlsStream = ssl::stream<tcp::socket>;
+    std::variant<tcp::socket, TlsStream> s_;
+};
+
+// Closes a stream's socket when a deadline passes: the pending read or write then fails with
+// operation_aborted, which the owner reports as a timeout. Re-arm with expires_after().
+class Watchdog {
+public:
+    Watchdog(Stream& stream, asio::any_io_executor ex);
+    ~Watchdog();
+    void expires_after(std::chrono::steady_clock::duration d);
+    void disarm();
+    bool fired() const { return state_->fired; }
+
+private:
+    struct State {
+        bool fired = false;
+        Stream* stream = nullptr;  // null once the watchdog is gone: a queued expiry does nothing
+    };
+    std::shared_ptr<asio::steady_timer> timer_;
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace eas::net
