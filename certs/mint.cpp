@@ -91,10 +91,10 @@ Cert new_cert(const std::string& cn, EVP_PKEY* key, const MintOptions& o) {
     X509_gmtime_adj(X509_getm_notBefore(cert.get()), -static_cast<long>(o.backdate.count()) * 3600);
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(o.validity.count()) * 3600);
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("easproxy"), -1,
-                               -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>("easproxy"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
     X509_set_pubkey(cert.get(), key);
     return cert;
 }
@@ -134,7 +134,8 @@ MintResult mint_ca(const std::string& common_name, const MintOptions& options) {
     return r;
 }
 
-MintResult mint_leaf(const KeyPair& ca, const std::vector<std::string>& names, const MintOptions& options) {
+MintResult mint_leaf(const KeyPair& ca, const std::vector<std::string>& names,
+                     const MintOptions& options) {
     MintResult r;
     if (names.empty()) {
         r.error = "a leaf certificate needs at least one name";
@@ -159,7 +160,8 @@ MintResult mint_leaf(const KeyPair& ca, const std::vector<std::string>& names, c
         san += (is_ip(n) ? "IP:" : "DNS:") + n;
     }
     if (!add_ext(cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE") ||
-        !add_ext(cert.get(), ca_cert.get(), NID_key_usage, "critical,digitalSignature,keyEncipherment") ||
+        !add_ext(cert.get(), ca_cert.get(), NID_key_usage,
+                 "critical,digitalSignature,keyEncipherment") ||
         !add_ext(cert.get(), ca_cert.get(), NID_ext_key_usage, "serverAuth") ||
         !add_ext(cert.get(), ca_cert.get(), NID_subject_alt_name, san) ||
         !add_ext(cert.get(), ca_cert.get(), NID_authority_key_identifier, "keyid:always")) {

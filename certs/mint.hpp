@@ -34,7 +34,8 @@ MintResult mint_ca(const std::string& common_name, const MintOptions& options = 
 
 // A leaf for `names` (DNS names or IP literals, the first also the common name), signed by the
 // CA. Subject alternative names carry each as DNS or IP as fits.
-MintResult mint_leaf(const KeyPair& ca, const std::vector<std::string>& names, const MintOptions& options = {});
+MintResult mint_leaf(const KeyPair& ca, const std::vector<std::string>& names,
+                     const MintOptions& options = {});
 
 // Writes a file with mode 0600 from the start (never briefly readable by others).
 bool write_private_file(const std::string& path, const std::string& contents, std::string& error);

@@ -4,8 +4,8 @@
 
 namespace eas::net {
 
-awaitable<ReadResult> read_message(Stream& stream, http::Parser& parser, std::string& buffer, Message& out,
-                                   std::size_t max_body) {
+awaitable<ReadResult> read_message(Stream& stream, http::Parser& parser, std::string& buffer,
+                                   Message& out, std::size_t max_body) {
     ReadResult r;
     out = Message{};
     std::vector<http::Event> events;
@@ -66,7 +66,8 @@ awaitable<ReadResult> read_message(Stream& stream, http::Parser& parser, std::st
         if (f.message_complete) {
             out.head = parser.head();
             // 1xx interim responses are not the answer; skip them.
-            if (!out.head.is_request && out.head.status >= 100 && out.head.status < 200 && out.head.status != 101) {
+            if (!out.head.is_request && out.head.status >= 100 && out.head.status < 200 &&
+                out.head.status != 101) {
                 out = Message{};
                 continue;
             }

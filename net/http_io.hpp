@@ -24,8 +24,8 @@ struct ReadResult {
 
 // Reads the next message. `buffer` carries bytes read past the end of one message over to the
 // next (pipelining); keep it with the connection.
-awaitable<ReadResult> read_message(Stream& stream, http::Parser& parser, std::string& buffer, Message& out,
-                                   std::size_t max_body = 64 * 1024 * 1024);
+awaitable<ReadResult> read_message(Stream& stream, http::Parser& parser, std::string& buffer,
+                                   Message& out, std::size_t max_body = 64 * 1024 * 1024);
 
 // Writes head and body; sets Content-Length from the body unless the head is chunked or
 // already says it.

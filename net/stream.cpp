@@ -13,7 +13,8 @@ SSL* Stream::native_ssl() {
 }
 
 awaitable<void> Stream::handshake_server() {
-    if (auto* t = std::get_if<TlsStream>(&s_)) co_await t->async_handshake(ssl::stream_base::server, use_awaitable);
+    if (auto* t = std::get_if<TlsStream>(&s_))
+        co_await t->async_handshake(ssl::stream_base::server, use_awaitable);
 }
 
 awaitable<void> Stream::handshake_client(const std::string& server_name) {
@@ -28,7 +29,8 @@ awaitable<void> Stream::handshake_client(const std::string& server_name) {
 }
 
 awaitable<std::size_t> Stream::read_some(asio::mutable_buffer buffer) {
-    if (auto* t = std::get_if<TlsStream>(&s_)) co_return co_await t->async_read_some(buffer, use_awaitable);
+    if (auto* t = std::get_if<TlsStream>(&s_))
+        co_return co_await t->async_read_some(buffer, use_awaitable);
     co_return co_await std::get<tcp::socket>(s_).async_read_some(buffer, use_awaitable);
 }
 
@@ -77,7 +79,8 @@ std::string Stream::remote() const {
     const auto ep = sock.remote_endpoint(ec);
     if (ec) return {};
     const auto addr = ep.address();
-    return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
+    return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" +
+           std::to_string(ep.port());
 }
 
 Watchdog::Watchdog(Stream& stream, asio::any_io_executor ex)
@@ -99,6 +102,8 @@ void Watchdog::expires_after(std::chrono::steady_clock::duration d) {
     });
 }
 
-void Watchdog::disarm() { timer_->cancel(); }
+void Watchdog::disarm() {
+    timer_->cancel();
+}
 
 }  // namespace eas::net

@@ -13,9 +13,10 @@
 namespace eas::net {
 
 class Stream {
-public:
+  public:
     explicit Stream(tcp::socket socket) : s_(std::move(socket)) {}
-    Stream(tcp::socket socket, ssl::context& ctx) : s_(std::in_place_type<TlsStream>, std::move(socket), ctx) {}
+    Stream(tcp::socket socket, ssl::context& ctx)
+        : s_(std::in_place_type<TlsStream>, std::move(socket), ctx) {}
 
     bool is_tls() const { return std::holds_alternative<TlsStream>(s_); }
     tcp::socket& socket();
@@ -35,7 +36,7 @@ public:
 
     std::string remote() const;  // "203.0.113.5:51234", or "" once closed
 
-private:
+  private:
     using TlsStream = ssl::stream<tcp::socket>;
     std::variant<tcp::socket, TlsStream> s_;
 };
@@ -43,14 +44,17 @@ private:
 // Closes a stream's socket when a deadline passes: the pending read or write then fails with
 // operation_aborted, which the owner reports as a timeout. Re-arm with expires_after().
 class Watchdog {
-public:
+  public:
     Watchdog(Stream& stream, asio::any_io_executor ex);
     ~Watchdog();
     void expires_after(std::chrono::steady_clock::duration d);
     void disarm();
     bool fired() const { return state_->fired; }
+    const bool* fired_flag() const {
+        return &state_->fired;
+    }  // stays valid while the watchdog lives
 
-private:
+  private:
     struct State {
         bool fired = false;
         Stream* stream = nullptr;  // null once the watchdog is gone: a queued expiry does nothing

@@ -25,10 +25,12 @@ bool guarded(std::string& error, const char* what, F&& f) {
 std::unique_ptr<ssl::context> make_server_context(const ServerTlsOptions& o, std::string& error) {
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), o.min_version);
-    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                     ssl::context::single_dh_use);
-    if (!guarded(error, "certificate chain", [&] { ctx->use_certificate_chain(asio::buffer(o.cert_chain_pem)); }) ||
-        !guarded(error, "private key", [&] { ctx->use_private_key(asio::buffer(o.key_pem), ssl::context::pem); })) {
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::single_dh_use);
+    if (!guarded(error, "certificate chain",
+                 [&] { ctx->use_certificate_chain(asio::buffer(o.cert_chain_pem)); }) ||
+        !guarded(error, "private key",
+                 [&] { ctx->use_private_key(asio::buffer(o.key_pem), ssl::context::pem); })) {
         return nullptr;
     }
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
@@ -41,20 +43,24 @@ std::unique_ptr<ssl::context> make_server_context(const ServerTlsOptions& o, std
 std::unique_ptr<ssl::context> make_client_context(const ClientTlsOptions& o, std::string& error) {
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), o.min_version);
-    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3);
     if (!o.verify) {
         ctx->set_verify_mode(ssl::verify_none);
         return ctx;
     }
     ctx->set_verify_mode(ssl::verify_peer);
-    if (o.system_store && !guarded(error, "system certificate store", [&] { ctx->set_default_verify_paths(); })) {
+    if (o.system_store &&
+        !guarded(error, "system certificate store", [&] { ctx->set_default_verify_paths(); })) {
         return nullptr;
     }
-    if (!o.ca_file.empty() && !guarded(error, o.ca_file.c_str(), [&] { ctx->load_verify_file(o.ca_file); })) {
+    if (!o.ca_file.empty() &&
+        !guarded(error, o.ca_file.c_str(), [&] { ctx->load_verify_file(o.ca_file); })) {
         return nullptr;
     }
-    if (!o.ca_pem.empty() &&
-        !guarded(error, "CA certificate", [&] { ctx->add_certificate_authority(asio::buffer(o.ca_pem)); })) {
+    if (!o.ca_pem.empty() && !guarded(error, "CA certificate", [&] {
+            ctx->add_certificate_authority(asio::buffer(o.ca_pem));
+        })) {
         return nullptr;
     }
     return ctx;

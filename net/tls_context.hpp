@@ -23,8 +23,10 @@ struct ClientTlsOptions {
     int min_version = TLS1_2_VERSION;
 };
 
-std::unique_ptr<ssl::context> make_server_context(const ServerTlsOptions& options, std::string& error);
-std::unique_ptr<ssl::context> make_client_context(const ClientTlsOptions& options, std::string& error);
+std::unique_ptr<ssl::context> make_server_context(const ServerTlsOptions& options,
+                                                  std::string& error);
+std::unique_ptr<ssl::context> make_client_context(const ClientTlsOptions& options,
+                                                  std::string& error);
 
 // Reads a PEM file holding a certificate chain and its key (what --cert takes).
 bool load_pem_bundle(const std::string& path, ServerTlsOptions& out, std::string& error);

@@ -1,0 +1,79 @@
+#include "flow_log.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "status_words.hpp"
+
+namespace eas::proxy {
+namespace {
+
+std::string size_text(std::uint64_t bytes) {
+    char buf[32];
+    if (bytes < 1024) {
+        std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+    } else if (bytes < 1024 * 1024) {
+        std::snprintf(buf, sizeof buf, "%.1f KB", static_cast<double>(bytes) / 1024.0);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+    }
+    return buf;
+}
+
+long long elapsed_ms(const Flow& f) {
+    return f.finished ? std::chrono::duration_cast<std::chrono::milliseconds>(*f.finished).count()
+                      : 0;
+}
+
+}  // namespace
+
+std::string who(const Flow& f) {
+    std::string out = f.eas.user.empty() ? "-" : f.eas.user;
+    out += ' ';
+    out += f.eas.device_id.empty() ? "-" : f.eas.device_id;
+    out += ' ';
+    out += f.eas.device_type.empty() ? "-" : f.eas.device_type;
+    return out;
+}
+
+FlowLog::FlowLog(std::shared_ptr<spdlog::logger> log, RecordOptions options)
+    : log_(std::move(log)), options_(options) {}
+
+void FlowLog::response_complete(const Flow& f) {
+    const auto summary = summarize(f, options_);
+    const int status = f.status();
+    const std::string command = summary.command.empty() ? f.request.method : summary.command;
+    std::string line = who(f) + " " + command + " -> " + std::to_string(status);
+    if (summary.status) {
+        line += " Status " + std::to_string(summary.status->value);
+        if (!summary.status->words.empty()) line += " (" + summary.status->words + ")";
+    }
+    line += ", " + std::to_string(elapsed_ms(f)) + " ms, " + size_text(f.request_body.bytes) +
+            " up, " + size_text(f.response_body.bytes) + " down";
+    if (!summary.body_note.empty()) line += " [" + summary.body_note + "]";
+
+    if (status == 451) {
+        log_->warn(
+            "{} | HTTP 451 redirect: X-MS-Location {} (requested {}; User-Agent {}; device told to "
+            "move, "
+            "decision: {})",
+            line, f.ms_location.empty() ? "MISSING (devices fail without it)" : f.ms_location,
+            f.request.target, f.request.value_or("User-Agent", "-"),
+            f.redirect_decision.empty() ? "pass" : f.redirect_decision);
+        return;
+    }
+    const auto meaning = http_status_meaning(status);
+    if (status == 449 || status == 401 || status == 403 || status == 503 || status >= 500) {
+        log_->warn("{} | {}", line, meaning);
+        return;
+    }
+    log_->info("{}", line);
+}
+
+void FlowLog::error(const Flow& f) {
+    std::string line = who(f) + " " + (f.eas.command.empty() ? f.request.method : f.eas.command);
+    if (f.synthesized_status)
+        line += " -> " + std::to_string(f.synthesized_status) + " (answered by easproxy)";
+    log_->error("{} | {}: {} ({} ms)", line, f.error_stage, f.error, elapsed_ms(f));
+}
+
+}  // namespace eas::proxy

@@ -1,0 +1,206 @@
+#include "flow_record.hpp"
+
+#include <ctime>
+
+#include "base64.hpp"
+#include "body_decoder.hpp"
+#include "status_words.hpp"
+#include "wbxml_codepages.hpp"
+#include "wbxml_json_writer.hpp"
+
+namespace eas::proxy {
+namespace {
+
+std::string iso_time(Clock::time_point t) {
+    const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count();
+    const std::time_t tt = Clock::to_time_t(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms));
+    return buf;
+}
+
+double ms(Steady::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
+nlohmann::json headers_json(const http::MessageHead& head, bool keep_secrets) {
+    auto list = nlohmann::json::array();
+    for (const auto& h : head.headers) {
+        list.push_back({h.name, keep_secrets ? h.value : redact_header(h.name, h.value)});
+    }
+    return list;
+}
+
+// Passwords inside bodies (Settings DevicePassword, Search/ItemOperations credentials).
+void redact_passwords(nlohmann::json& j) {
+    if (j.is_object()) {
+        if (j.contains("tag") && j["tag"] == "Password") {
+            if (j.contains("text")) j["text"] = "[redacted]";
+            if (j.contains("opaque")) j["opaque"] = "[redacted]";
+            j.erase("children");
+        }
+        for (auto& [k, v] : j.items()) redact_passwords(v);
+    } else if (j.is_array()) {
+        for (auto& v : j) redact_passwords(v);
+    }
+}
+
+struct DecodedSide {
+    DecodedBody body;
+    bool decoded = false;
+    std::string note;
+};
+
+DecodedSide decode_side(const http::MessageHead& head, const BodyCapture& capture,
+                        const RecordOptions& o) {
+    DecodedSide d;
+    if (capture.truncated) {
+        d.note = "body not decoded: " + std::to_string(capture.bytes - capture.kept.size()) +
+                 " bytes over the " + std::to_string(capture.kept.size()) + "-byte limit";
+        return d;
+    }
+    BodyDecodeOptions bo;
+    const auto type = head.value_or("Content-Type");
+    const auto coding = head.value_or("Content-Encoding");
+    bo.content_type = type;
+    bo.content_encoding = coding;
+    bo.max_inflated = o.max_inflated;
+    d.body = decode_body(capture.kept, bo);
+    d.decoded = true;
+    return d;
+}
+
+nlohmann::json body_json(const DecodedSide& d, const BodyCapture& capture, const RecordOptions& o) {
+    nlohmann::json j;
+    j["bytes"] = capture.bytes;
+    if (!d.decoded) {
+        if (!d.note.empty()) j["note"] = d.note;
+        return j;
+    }
+    j["kind"] = body_kind_name(d.body.kind);
+    if (!d.body.codings.empty()) j["content_encoding"] = d.body.codings;
+    if (d.body.has_document) {
+        auto doc = wbxml::to_json(d.body.document)["root"];
+        if (!o.keep_secrets) redact_passwords(doc);
+        j["wbxml"] = std::move(doc);
+    }
+    if (d.body.kind == BodyKind::Multipart) {
+        auto parts = nlohmann::json::array();
+        for (const auto& p : d.body.multipart.parts)
+            parts.push_back({{"offset", p.offset}, {"length", p.length}});
+        j["parts"] = parts;
+    }
+    if (d.body.autodiscover_request)
+        j["autodiscover_request"] = to_json(*d.body.autodiscover_request);
+    if (d.body.autodiscover_response)
+        j["autodiscover_response"] = to_json(*d.body.autodiscover_response);
+    if (d.body.error) {
+        j["decode_error"] = {{"stage", d.body.error_stage},
+                             {"offset", d.body.error->offset},
+                             {"reason", d.body.error->reason}};
+    }
+    return j;
+}
+
+// First Status element in document order, in the context of its command and parent.
+std::optional<EasStatus> first_status(const wbxml::Document& doc, bool from_client) {
+    const auto root = doc.root_element();
+    if (root == wbxml::kNoNode) return std::nullopt;
+    const auto command = wbxml::tag_name(doc.node(root).page, doc.node(root).token);
+    for (std::uint32_t i = 0; i < doc.node_count(); ++i) {
+        const auto& n = doc.node(i);
+        if (n.kind != wbxml::NodeKind::Element || n.literal || n.page == 2 || n.page == 3) continue;
+        if (wbxml::tag_name(n.page, n.token) != "Status") continue;
+        const auto text = wbxml::text_of(doc, i);
+        if (text.empty() || text.size() > 4 ||
+            text.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        EasStatus s;
+        s.value = std::stoi(text);
+        const auto& p = doc.node(n.parent);
+        s.words = std::string(
+            eas_status_name({command, wbxml::tag_name(p.page, p.token), from_client}, s.value));
+        return s;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string redact_header(std::string_view name, std::string_view value) {
+    if (http::iequals(name, "Authorization") || http::iequals(name, "Proxy-Authorization")) {
+        const auto space = value.find(' ');
+        const std::string scheme(value.substr(0, space));
+        std::string out = scheme + " [redacted]";
+        if (http::iequals(scheme, "Basic") && space != std::string_view::npos) {
+            // The user name helps a support case; the password never leaves.
+            if (auto decoded = base64_decode(value.substr(space + 1))) {
+                const auto colon = decoded->find(':');
+                out += " (user " + decoded->substr(0, colon) + ")";
+            }
+        }
+        return out;
+    }
+    if (http::iequals(name, "Cookie") || http::iequals(name, "Set-Cookie")) return "[redacted]";
+    return std::string(value);
+}
+
+FlowSummary summarize(const Flow& flow, const RecordOptions& o) {
+    FlowSummary s;
+    s.command = flow.eas.command;
+    if (flow.response) {
+        const auto side = decode_side(*flow.response, flow.response_body, o);
+        s.response_kind = side.decoded ? std::string(body_kind_name(side.body.kind)) : "";
+        s.body_note = side.note;
+        if (side.body.has_document) s.status = first_status(side.body.document, false);
+    }
+    return s;
+}
+
+nlohmann::json flow_record(const Flow& f, const RecordOptions& o) {
+    nlohmann::json j;
+    j["v"] = 1;
+    j["id"] = f.id;
+    j["time"] = iso_time(f.started_at);
+    j["client"] = f.client;
+    j["upstream"] = f.upstream;
+    auto& req = j["request"];
+    req["method"] = f.request.method;
+    req["target"] = f.request.target;
+    req["headers"] = headers_json(f.request, o.keep_secrets);
+    req["eas"] = to_json(f.eas);
+    req["body"] = body_json(decode_side(f.request, f.request_body, o), f.request_body, o);
+    if (f.response) {
+        auto& resp = j["response"];
+        resp["status"] = f.response->status;
+        resp["reason"] = f.response->reason;
+        resp["headers"] = headers_json(*f.response, o.keep_secrets);
+        const auto side = decode_side(*f.response, f.response_body, o);
+        resp["body"] = body_json(side, f.response_body, o);
+        if (side.body.has_document) {
+            if (auto st = first_status(side.body.document, false)) {
+                resp["eas_status"] = {{"value", st->value}, {"words", st->words}};
+            }
+        }
+        const auto meaning = http_status_meaning(f.response->status);
+        if (!meaning.empty()) resp["status_meaning"] = meaning;
+    }
+    auto& t = j["timings_ms"];
+    if (f.upstream_connect) t["upstream_connect"] = ms(*f.upstream_connect);
+    if (f.first_response_byte) t["first_response_byte"] = ms(*f.first_response_byte);
+    if (f.finished) t["total"] = ms(*f.finished);
+    if (!f.ms_location.empty())
+        j["redirect"] = {{"x_ms_location", f.ms_location}, {"decision", f.redirect_decision}};
+    if (!f.error.empty()) {
+        j["error"] = {{"stage", f.error_stage}, {"reason", f.error}};
+        if (f.synthesized_status) j["error"]["answered"] = f.synthesized_status;
+    }
+    return j;
+}
+
+}  // namespace eas::proxy

@@ -1,0 +1,37 @@
+// A flow as one JSON object: the trace record (schema in README, "v": 1), and the decoded
+// summary the log line uses. Credentials are redacted unless told to keep them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "flow.hpp"
+
+namespace eas::proxy {
+
+struct RecordOptions {
+    bool keep_secrets = false;
+    std::size_t max_inflated = 64 * 1024 * 1024;
+};
+
+// First EAS Status of the response body with its words, for log lines ("1 Success").
+struct EasStatus {
+    int value = 0;
+    std::string words;
+};
+
+struct FlowSummary {
+    std::string command;  // from the request line, else the request body's root element
+    std::optional<EasStatus> status;
+    std::string response_kind;  // "wbxml", "empty"...
+    std::string body_note;      // "body not decoded: 1048576 bytes over the 4194304-byte limit"
+};
+
+FlowSummary summarize(const Flow& flow, const RecordOptions& options);
+nlohmann::json flow_record(const Flow& flow, const RecordOptions& options);
+
+// "Basic [redacted] (user alex)" for Authorization values; other headers unchanged unless
+// they carry cookies or tokens.
+std::string redact_header(std::string_view name, std::string_view value);
+
+}  // namespace eas::proxy

@@ -1,0 +1,60 @@
+#include "message_reader.hpp"
+
+namespace eas::proxy {
+
+net::awaitable<std::optional<http::Event>> MessageReader::next(ReadFailure& failure,
+                                                               const bool* timed_out) {
+    while (events_.empty()) {
+        if (deferred_) {
+            failure = *deferred_;
+            deferred_.reset();
+            co_return std::nullopt;
+        }
+        if (pending_.empty()) {
+            std::size_t n = 0;
+            boost::system::error_code ec;
+            try {
+                n = co_await stream_.read_some(net::asio::buffer(buffer_));
+            } catch (const boost::system::system_error& e) {
+                ec = e.code();
+            }
+            if (ec) {
+                if (timed_out && *timed_out) {
+                    failure = {ReadFailure::Kind::Timeout, "timed out", 0};
+                    co_return std::nullopt;
+                }
+                const bool eof = ec == net::asio::error::eof ||
+                                 ec == net::ssl::error::stream_truncated ||
+                                 ec == net::asio::error::connection_reset;
+                if (!eof) {
+                    failure = {ReadFailure::Kind::Io, ec.message(), 0};
+                    co_return std::nullopt;
+                }
+                if (!parser_.in_message()) {
+                    failure = {ReadFailure::Kind::ClosedBetweenMessages, "connection closed", 0};
+                    co_return std::nullopt;
+                }
+                // EOF inside a message ends a close-delimited body, or cuts the message short.
+                scratch_.clear();
+                const auto r = parser_.finish(scratch_);
+                for (auto& e : scratch_) events_.push_back(e);
+                if (r.error) deferred_ = ReadFailure{ReadFailure::Kind::Closed, r.error->reason, 0};
+                continue;
+            }
+            pending_ = std::string_view(buffer_.data(), n);
+        }
+        scratch_.clear();
+        const auto r = parser_.feed(pending_, scratch_);
+        for (auto& e : scratch_) events_.push_back(e);
+        pending_.remove_prefix(r.consumed);
+        if (r.error) {
+            failure = {ReadFailure::Kind::Parse, r.error->reason, r.error->http_status};
+            co_return std::nullopt;
+        }
+    }
+    auto e = events_.front();
+    events_.pop_front();
+    co_return e;
+}
+
+}  // namespace eas::proxy

@@ -1,0 +1,48 @@
+// Pulls HTTP message events from a Stream one at a time, reading more only when the events of
+// the last read are used up, so body chunks (views into the read buffer) stay valid until the
+// caller asks for the next event. Pipelined messages wait in the buffer until their turn.
+#pragma once
+
+#include <array>
+#include <deque>
+#include <optional>
+#include <string>
+
+#include "http_parser.hpp"
+#include "stream.hpp"
+
+namespace eas::proxy {
+
+struct ReadFailure {
+    enum class Kind { None, ClosedBetweenMessages, Closed, Timeout, Parse, Io } kind = Kind::None;
+    std::string reason;
+    int http_status = 0;  // Parse: what to answer (400, 431)
+};
+
+class MessageReader {
+  public:
+    MessageReader(net::Stream& stream, http::Parser::Type type, http::ParserLimits limits = {})
+        : stream_(stream), parser_(type, limits) {}
+
+    // The next event, or nullopt with `failure` set. `timed_out` tells a watchdog closure from a
+    // peer closing the connection.
+    net::awaitable<std::optional<http::Event>> next(ReadFailure& failure,
+                                                    const bool* timed_out = nullptr);
+
+    http::Parser& parser() { return parser_; }
+    const http::MessageHead& head() const { return parser_.head(); }
+    // Bytes read but not yet parsed: the start of a pipelined message, or tunnel data after a
+    // CONNECT.
+    std::string_view pending() const { return pending_; }
+
+  private:
+    net::Stream& stream_;
+    http::Parser parser_;
+    std::array<char, 16 * 1024> buffer_{};
+    std::string_view pending_;
+    std::deque<http::Event> events_;
+    std::vector<http::Event> scratch_;
+    std::optional<ReadFailure> deferred_;  // a cut message: reported after its parsed events
+};
+
+}  // namespace eas::proxy

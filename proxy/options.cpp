@@ -1,0 +1,87 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace eas::proxy {
+
+std::optional<int> parse_options(int argc, char** argv, Options& o) {
+    CLI::App app{
+        "easproxy: an intercepting, TLS-terminating proxy for Exchange ActiveSync.\n"
+        "Every exchange is decoded (request line in both query forms, headers, WBXML bodies) and "
+        "logged;\n"
+        "HTTP 451 redirects are called out with their X-MS-Location.\n\n"
+        "Example (reverse mode in front of a CAS, devices pointed at this host):\n"
+        "  easproxy --mode reverse:https://mail.contoso.com --listen 0.0.0.0:443 --cert proxy.pem "
+        "--trace flows.jsonl\n",
+        "easproxy"};
+    app.set_config("--config", "",
+                   "Read options from a TOML file (keys as the long options: listen = \"...\")");
+    app.add_option("--mode", o.mode,
+                   "reverse:URL (forward everything to the CAS at URL) or regular (explicit proxy; "
+                   "not yet available)")
+        ->required();
+    app.add_option("--listen", o.listen,
+                   "Address and port to listen on, HOST:PORT ([::1]:PORT for IPv6)")
+        ->capture_default_str();
+    app.add_option("--cert", o.cert,
+                   "PEM file with the certificate chain and private key devices are shown");
+    app.add_flag("--plain", o.plain,
+                 "Listen with plain HTTP (behind a load balancer that terminates TLS)");
+    app.add_option("--ca-dir", o.ca_dir,
+                   "CA directory for minting per-host certificates (regular mode)");
+    app.add_option("--upstream-ca", o.upstream_ca,
+                   "Trust this PEM CA file for upstream certificates too");
+    app.add_flag("--upstream-insecure", o.upstream_insecure,
+                 "Do not verify upstream certificates (prints a warning at start)");
+    app.add_option("--trace", o.trace,
+                   "Append one JSON object per flow to FILE (JSON Lines; SIGHUP reopens)");
+    app.add_flag(
+        "--keep-secrets", o.keep_secrets,
+        "Keep Authorization headers and passwords in traces and logs (redacted by default)");
+    app.add_option("--on-451", o.on_451,
+                   "What to do with HTTP 451: pass (forward and log), rewrite, follow")
+        ->check(CLI::IsMember({"pass", "rewrite", "follow"}))
+        ->capture_default_str();
+    app.add_option("--follow-allow", o.follow_allow,
+                   "Hosts a 451 may be followed or rewritten to (comma list)")
+        ->delimiter(',');
+    app.add_option("--decode-limit", o.settings.decode_limit,
+                   "Bytes of each body kept for decoding; larger bodies stream through undecoded")
+        ->capture_default_str();
+    app.add_option("--max-request-body", o.settings.max_request_body,
+                   "Larger request bodies get 413")
+        ->capture_default_str();
+    app.add_option("--max-header-bytes", o.settings.limits.max_head_bytes,
+                   "Larger request heads get 431")
+        ->capture_default_str();
+    auto seconds = [&](const char* name, std::chrono::seconds& field, const char* what) {
+        app.add_option_function<long>(
+               name, [&field](long v) { field = std::chrono::seconds(v); }, what)
+            ->default_str(std::to_string(field.count()));
+    };
+    seconds("--idle-timeout", o.settings.idle_timeout,
+            "Seconds a kept-alive device connection may sit idle");
+    seconds("--request-timeout", o.settings.request_timeout,
+            "Seconds a device may take to send a request head, and between body chunks");
+    seconds("--response-timeout", o.settings.response_timeout,
+            "Seconds to wait for the upstream's answer (Ping and Sync hold up to 3540 s)");
+    seconds("--send-timeout", o.settings.send_timeout,
+            "Seconds a device may stall reading a response");
+    app.add_option("--shutdown-grace", o.shutdown_grace,
+                   "Seconds in-flight flows get to finish on SIGTERM")
+        ->capture_default_str();
+    app.add_option("--threads", o.threads, "I/O threads (0: one per core)")->capture_default_str();
+    app.add_option("--log-level", o.log_level, "debug, info, warn or error")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+        ->capture_default_str();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    return std::nullopt;
+}
+
+}  // namespace eas::proxy

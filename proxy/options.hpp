@@ -1,0 +1,34 @@
+// easproxy's command line (mitmproxy-style, see DESIGN.md) and config file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "settings.hpp"
+
+namespace eas::proxy {
+
+struct Options {
+    std::string mode = "reverse:";  // "reverse:URL" or "regular"
+    std::string listen = "127.0.0.1:8443";
+    std::string cert;    // PEM with chain and key (reverse mode)
+    bool plain = false;  // reverse mode without TLS (behind a TLS-offloading load balancer)
+    std::string ca_dir;
+    std::string upstream_ca;
+    bool upstream_insecure = false;
+    std::string trace;
+    bool keep_secrets = false;
+    std::string on_451 = "pass";
+    std::vector<std::string> follow_allow;
+    std::string log_level = "info";
+    unsigned threads = 0;          // 0: one per core
+    unsigned shutdown_grace = 10;  // seconds in-flight flows get on SIGTERM
+    Settings settings;
+};
+
+// Parses argv (and --config FILE). Returns an exit code to use now (0 for --help), or nullopt
+// to go on with `out` filled in.
+std::optional<int> parse_options(int argc, char** argv, Options& out);
+
+}  // namespace eas::proxy

@@ -1,0 +1,258 @@
+#include "server.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <list>
+#include <thread>
+
+#include "flow_log.hpp"
+#include "session.hpp"
+#include "tls_context.hpp"
+#include "trace_writer.hpp"
+
+namespace eas::proxy {
+namespace {
+
+struct Worker {
+    net::asio::io_context io{1};
+    std::unique_ptr<UpstreamPool> pool;
+};
+
+std::optional<net::tcp::endpoint> parse_listen(const std::string& listen, std::string& error) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+        error = "--listen \"" + listen + "\": expected HOST:PORT";
+        return std::nullopt;
+    }
+    std::string host = listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    boost::system::error_code ec;
+    const auto addr = net::asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+    if (ec) {
+        error = "--listen \"" + listen + "\": \"" + host + "\" is not an IP address";
+        return std::nullopt;
+    }
+    unsigned port = 0;
+    try {
+        port = static_cast<unsigned>(std::stoul(listen.substr(colon + 1)));
+    } catch (...) {
+        port = 70000;
+    }
+    if (port > 65535) {
+        error = "--listen \"" + listen + "\": port is not 0-65535";
+        return std::nullopt;
+    }
+    return net::tcp::endpoint(addr, static_cast<unsigned short>(port));
+}
+
+}  // namespace
+
+int run_server(const Options& o) {
+    auto log = spdlog::stderr_color_mt("easproxy");
+    log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    log->set_level(spdlog::level::from_str(o.log_level));
+    log->flush_on(spdlog::level::info);
+
+    // Mode and upstream.
+    Settings settings = o.settings;
+    if (o.mode == "regular") {
+        log->error(
+            "--mode regular (explicit proxy with CONNECT) is not available yet; use --mode "
+            "reverse:URL");
+        return 2;
+    }
+    if (o.mode.rfind("reverse:", 0) != 0) {
+        log->error("--mode \"{}\": expected reverse:URL or regular", o.mode);
+        return 2;
+    }
+    std::string error;
+    auto upstream = parse_origin(o.mode.substr(8), error);
+    if (!upstream) {
+        log->error("--mode {}: {}", o.mode, error);
+        return 2;
+    }
+    settings.upstream = *upstream;
+    if (o.on_451 != "pass") {
+        log->warn(
+            "--on-451 {} is not available yet: 451 responses pass through to devices (and are "
+            "logged)",
+            o.on_451);
+    }
+
+    // TLS on both sides.
+    std::unique_ptr<net::ssl::context> device_tls;
+    if (!o.plain) {
+        if (o.cert.empty()) {
+            log->error(
+                "reverse mode needs --cert FILE (PEM with certificate chain and key), or --plain");
+            return 2;
+        }
+        net::ServerTlsOptions so;
+        if (!net::load_pem_bundle(o.cert, so, error) ||
+            !(device_tls = net::make_server_context(so, error))) {
+            log->error("--cert {}: {}", o.cert, error);
+            return 2;
+        }
+    }
+    net::ClientTlsOptions co;
+    co.verify = !o.upstream_insecure;
+    co.ca_file = o.upstream_ca;
+    auto upstream_tls = net::make_client_context(co, error);
+    if (!upstream_tls) {
+        log->error("upstream TLS: {}", error);
+        return 2;
+    }
+    if (o.upstream_insecure) {
+        log->warn(
+            "--upstream-insecure: upstream certificates are NOT verified; anyone in the path can "
+            "read the "
+            "traffic easproxy forwards");
+    }
+
+    // Flow observers: log lines and the trace.
+    RecordOptions record;
+    record.keep_secrets = o.keep_secrets;
+    FlowEvents events;
+    events.add(std::make_shared<FlowLog>(log, record));
+    std::shared_ptr<TraceWriter> trace;
+    if (!o.trace.empty()) {
+        trace = std::make_shared<TraceWriter>(o.trace, record, error);
+        if (!error.empty()) {
+            log->error("--trace {}", error);
+            return 2;
+        }
+        events.add(trace);
+    }
+
+    // Listener and workers.
+    const auto endpoint = parse_listen(o.listen, error);
+    if (!endpoint) {
+        log->error("{}", error);
+        return 2;
+    }
+    const unsigned threads =
+        o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (unsigned i = 0; i < threads; ++i) {
+        auto w = std::make_unique<Worker>();
+        w->pool =
+            std::make_unique<UpstreamPool>(w->io.get_executor(), upstream_tls.get(), PoolLimits{});
+        workers.push_back(std::move(w));
+    }
+    auto& main_io = workers.front()->io;
+    net::tcp::acceptor acceptor(main_io);
+    try {
+        acceptor.open(endpoint->protocol());
+        acceptor.set_option(net::tcp::acceptor::reuse_address(true));
+        acceptor.bind(*endpoint);
+        acceptor.listen(net::asio::socket_base::max_listen_connections);
+    } catch (const boost::system::system_error& e) {
+        log->error("cannot listen on {}: {}", o.listen, e.code().message());
+        return 2;
+    }
+    const auto bound = acceptor.local_endpoint();
+    const std::string scheme = o.plain ? "http" : "https";
+    const std::string listener =
+        scheme + "://" + bound.address().to_string() + ":" + std::to_string(bound.port());
+    log->info("easproxy listening on {} -> {} (reverse mode, 451: {}, {} I/O thread{}{})", listener,
+              settings.upstream.to_string(), o.on_451, threads, threads == 1 ? "" : "s",
+              o.trace.empty() ? "" : ", trace " + o.trace);
+
+    std::atomic<std::uint64_t> next_flow_id{0};
+    std::atomic<int> active{0};
+    std::atomic<bool> stopping{false};
+
+    // Accept loop: each connection goes to the next worker, round robin.
+    net::asio::co_spawn(
+        main_io,
+        [&]() -> net::awaitable<void> {
+            std::size_t next = 0;
+            for (;;) {
+                auto& w = *workers[next++ % workers.size()];
+                net::tcp::socket socket(w.io);
+                try {
+                    co_await acceptor.async_accept(socket, net::use_awaitable);
+                } catch (const boost::system::system_error& e) {
+                    if (stopping) co_return;
+                    log->warn("accept failed: {}", e.code().message());
+                    continue;
+                }
+                socket.set_option(net::tcp::no_delay(true));
+                SessionContext ctx{settings, events, *w.pool, log, next_flow_id, listener};
+                ++active;
+                net::asio::co_spawn(
+                    w.io, run_session(std::move(socket), device_tls.get(), std::move(ctx)),
+                    [&active, log](std::exception_ptr e) {
+                        --active;
+                        if (!e) return;
+                        try {
+                            std::rethrow_exception(e);
+                        } catch (const std::exception& ex) {
+                            log->error("session ended unexpectedly: {}", ex.what());
+                        }
+                    });
+            }
+        },
+        net::asio::detached);
+
+    // Signals.
+    net::asio::signal_set signals(main_io, SIGINT, SIGTERM, SIGHUP);
+    std::function<void(boost::system::error_code, int)> on_signal =
+        [&](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            if (sig == SIGHUP) {
+                log->info("SIGHUP: reopening the trace file");
+                if (trace) trace->reopen();
+                signals.async_wait(on_signal);
+                return;
+            }
+            log->info("{}: no new connections; {} in flight get up to {} s to finish",
+                      sig == SIGINT ? "SIGINT" : "SIGTERM", active.load(), o.shutdown_grace);
+            stopping = true;
+            boost::system::error_code ignored;
+            acceptor.close(ignored);
+            // Poll the in-flight count until it drops to zero or the grace period ends.
+            auto timer = std::make_shared<net::asio::steady_timer>(main_io);
+            auto deadline =
+                std::chrono::steady_clock::now() + std::chrono::seconds(o.shutdown_grace);
+            auto check = std::make_shared<std::function<void(boost::system::error_code)>>();
+            *check = [&, timer, deadline, check](boost::system::error_code) {
+                if (active == 0 || std::chrono::steady_clock::now() >= deadline) {
+                    if (active > 0)
+                        log->warn("grace period over: closing {} connection(s) still in flight",
+                                  active.load());
+                    for (auto& w : workers) w->io.stop();
+                    return;
+                }
+                timer->expires_after(std::chrono::milliseconds(50));
+                timer->async_wait(*check);
+            };
+            (*check)({});
+        };
+    signals.async_wait(on_signal);
+
+    std::vector<std::thread> pool_threads;
+    for (std::size_t i = 1; i < workers.size(); ++i) {
+        pool_threads.emplace_back([&w = *workers[i]] {
+            auto guard = net::asio::make_work_guard(w.io);
+            w.io.run();
+        });
+    }
+    main_io.run();
+    for (auto& w : workers) w->io.stop();
+    for (auto& t : pool_threads) t.join();
+    if (trace) {
+        trace->flush_and_stop();
+        log->info("trace {}: {} flow(s) written{}", o.trace, trace->written(),
+                  trace->write_errors()
+                      ? ", " + std::to_string(trace->write_errors()) + " write error(s)"
+                      : "");
+    }
+    log->info("easproxy stopped");
+    return 0;
+}
+
+}  // namespace eas::proxy

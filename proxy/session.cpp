@@ -1,0 +1,401 @@
+#include "session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "message_reader.hpp"
+#include "tls_context.hpp"
+
+namespace eas::proxy {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+// How a body is framed on the way out.
+enum class Framing { None, Length, Chunked, Close };
+
+std::string chunk_header(std::size_t n) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%zx\r\n", n);
+    return buf;
+}
+
+// Writes one body piece in the framing chosen for the other side.
+net::awaitable<void> write_body(net::Stream& out, Framing framing, std::string_view data) {
+    if (data.empty()) co_return;
+    if (framing == Framing::Chunked) {
+        const std::string head = chunk_header(data.size());
+        std::vector<net::asio::const_buffer> parts{net::asio::buffer(head),
+                                                   net::asio::buffer(data.data(), data.size()),
+                                                   net::asio::buffer("\r\n", 2)};
+        co_await out.write(parts);
+    } else {
+        co_await out.write(net::asio::buffer(data.data(), data.size()));
+    }
+}
+
+net::awaitable<void> end_body(net::Stream& out, Framing framing) {
+    if (framing == Framing::Chunked) co_await out.write(net::asio::buffer("0\r\n\r\n", 5));
+}
+
+// The head to forward: hop-by-hop headers dropped, framing chosen for the next hop.
+http::MessageHead forward_head(const http::MessageHead& in, Framing& framing, bool to_device) {
+    http::MessageHead out = in;
+    out.headers.clear();
+    for (const auto& h : in.headers) {
+        if (http::is_hop_by_hop(in, h.name)) continue;
+        if (http::iequals(h.name, "Expect")) continue;  // easproxy answers 100-continue itself
+        out.headers.push_back(h);
+    }
+    const bool bodiless_status =
+        !in.is_request && (in.status == 204 || in.status == 304 || in.status < 200);
+    if (in.content_length) {
+        framing = Framing::Length;
+    } else if (in.chunked) {
+        framing = Framing::Chunked;
+        out.headers.push_back({"Transfer-Encoding", "chunked"});
+    } else if (in.is_request || bodiless_status) {
+        framing = Framing::None;
+    } else {
+        // A close-delimited response: chunk it for the device so its connection can stay open.
+        framing = to_device && in.version_minor >= 1 ? Framing::Chunked : Framing::Close;
+        if (framing == Framing::Chunked) out.headers.push_back({"Transfer-Encoding", "chunked"});
+    }
+    out.version_major = 1;
+    out.version_minor = 1;
+    return out;
+}
+
+std::string reason_phrase(int status) {
+    switch (status) {
+        case 400:
+            return "Bad Request";
+        case 413:
+            return "Content Too Large";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 502:
+            return "Bad Gateway";
+        case 504:
+            return "Gateway Timeout";
+        default:
+            return "Error";
+    }
+}
+
+class Session {
+  public:
+    Session(net::tcp::socket socket, net::ssl::context* tls, SessionContext ctx)
+        : ctx_(std::move(ctx)),
+          device_(tls ? net::Stream(std::move(socket), *tls) : net::Stream(std::move(socket))),
+          watchdog_(device_, device_.socket().get_executor()),
+          reader_(device_, http::Parser::Type::Request, ctx_.settings.limits),
+          client_(device_.remote()) {}
+
+    net::awaitable<void> run() {
+        if (device_.is_tls()) {
+            watchdog_.expires_after(ctx_.settings.request_timeout);
+            try {
+                co_await device_.handshake_server();
+            } catch (const boost::system::system_error& e) {
+                ctx_.log->warn("{}: TLS handshake with the device failed: {}{}", client_,
+                               net::describe_tls_error(e.code()),
+                               watchdog_.fired()
+                                   ? " (timed out)"
+                                   : " (not a TLS client, or it does not trust the certificate?)");
+                co_return;
+            }
+        }
+        while (co_await exchange()) {
+        }
+        device_.close();
+    }
+
+  private:
+    SessionContext ctx_;
+    net::Stream device_;
+    net::Watchdog watchdog_;
+    MessageReader reader_;
+    std::string client_;
+
+    // One request/response exchange. False: the device connection is done.
+    net::awaitable<bool> exchange() {
+        watchdog_.expires_after(ctx_.settings.idle_timeout);
+        ReadFailure failure;
+        auto first = co_await reader_.next(failure, watchdog_.fired_flag());
+        if (!first) {
+            if (failure.kind == ReadFailure::Kind::Parse) {
+                ctx_.log->warn("{}: malformed request ({}); answered {}", client_, failure.reason,
+                               failure.http_status);
+                co_await reply(failure.http_status, "easproxy: " + failure.reason + "\n", true);
+            }
+            co_return false;  // closed, idle timeout, or I/O error between requests: nothing to
+                              // report
+        }
+
+        Flow flow;
+        flow.id = ++ctx_.next_flow_id;
+        flow.client = client_;
+        flow.listener = ctx_.listener;
+        flow.started_at = Clock::now();
+        flow.started = Steady::now();
+        flow.request = reader_.head();
+        flow.eas = parse_request_line(flow.request.target);
+        flow.upstream = ctx_.settings.upstream.to_string();
+        ctx_.events.request_headers(flow);
+
+        const bool device_keep_alive = flow.request.keep_alive;
+        if (flow.request.content_length &&
+            *flow.request.content_length > ctx_.settings.max_request_body) {
+            co_return co_await fail(
+                flow, 413, "device request",
+                "request body of " + std::to_string(*flow.request.content_length) +
+                    " bytes is over the " + std::to_string(ctx_.settings.max_request_body) +
+                    "-byte limit",
+                true);
+        }
+        if (const auto* expect = flow.request.find("Expect");
+            expect && http::iequals(*expect, "100-continue")) {
+            co_await device_.write(net::asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25));
+        }
+
+        // Upstream connection.
+        const auto connect_started = Steady::now();
+        auto lease = co_await ctx_.pool.acquire(ctx_.settings.upstream);
+        if (!lease.conn) {
+            const bool drained = co_await drain_request(flow);
+            co_return co_await fail(flow, 502, "upstream connect", lease.error,
+                                    !drained || !device_keep_alive);
+        }
+        if (!lease.reused) flow.upstream_connect = Steady::now() - connect_started;
+        auto& upstream = *lease.conn;
+        net::Watchdog upstream_watchdog(upstream.stream, upstream.stream.socket().get_executor());
+
+        // Request: head, then the body as it arrives.
+        Framing request_framing = Framing::None;
+        http::MessageHead up_head = forward_head(flow.request, request_framing, false);
+        for (auto& h : up_head.headers) {
+            if (http::iequals(h.name, "Host")) h.value = ctx_.settings.upstream.authority();
+        }
+        if (!up_head.find("Host"))
+            up_head.headers.insert(up_head.headers.begin(),
+                                   {"Host", ctx_.settings.upstream.authority()});
+        const std::string up_head_text = http::serialize_head(up_head);
+        upstream_watchdog.expires_after(ctx_.settings.send_timeout);
+        if (!co_await try_write(upstream.stream, net::asio::buffer(up_head_text))) {
+            const bool drained = co_await drain_request(flow);
+            co_return co_await fail(flow, 502, "upstream request",
+                                    "the upstream closed the connection", !drained);
+        }
+        for (;;) {
+            watchdog_.expires_after(ctx_.settings.request_timeout);
+            auto ev = co_await reader_.next(failure, watchdog_.fired_flag());
+            if (!ev) {
+                upstream.stream.close();
+                co_return co_await fail(
+                    flow, failure.kind == ReadFailure::Kind::Parse ? failure.http_status : 0,
+                    "device request",
+                    failure.kind == ReadFailure::Kind::Timeout
+                        ? "the device stopped sending its request body"
+                        : "the device's request broke off: " + failure.reason,
+                    true);
+            }
+            if (ev->kind == http::EventKind::End) break;
+            if (ev->kind != http::EventKind::Body) continue;
+            flow.request_body.append(ev->body, ctx_.settings.decode_limit);
+            if (flow.request_body.bytes > ctx_.settings.max_request_body) {
+                upstream.stream.close();
+                co_return co_await fail(flow, 413, "device request",
+                                        "request body is over the " +
+                                            std::to_string(ctx_.settings.max_request_body) +
+                                            "-byte limit",
+                                        true);
+            }
+            upstream_watchdog.expires_after(ctx_.settings.send_timeout);
+            if (!co_await try_write_body(upstream.stream, request_framing, ev->body)) {
+                const bool drained = co_await drain_request(flow);
+                co_return co_await fail(
+                    flow, 502, "upstream request",
+                    "the upstream closed the connection while the request body was sent", !drained);
+            }
+        }
+        if (request_framing == Framing::Chunked &&
+            !co_await try_end_body(upstream.stream, request_framing)) {
+            co_return co_await fail(flow, 502, "upstream request",
+                                    "the upstream closed the connection", false);
+        }
+
+        // Response head (1xx interim answers are relayed and skipped).
+        auto& up_reader = upstream.reader;
+        up_reader.parser().expect_no_body(flow.request.method == "HEAD");
+        upstream_watchdog.expires_after(ctx_.settings.response_timeout);
+        for (;;) {
+            auto ev = co_await up_reader.next(failure, upstream_watchdog.fired_flag());
+            if (!ev) {
+                const bool timeout = failure.kind == ReadFailure::Kind::Timeout;
+                co_return co_await fail(
+                    flow, timeout ? 504 : 502, "upstream response",
+                    timeout
+                        ? "no answer from the upstream within " +
+                              std::to_string(ctx_.settings.response_timeout.count()) + " s"
+                        : "the upstream " + (failure.kind == ReadFailure::Kind::Parse
+                                                 ? "sent a malformed response: " + failure.reason
+                                                 : "closed the connection before answering (" +
+                                                       failure.reason + ")"),
+                    !device_keep_alive);
+            }
+            if (ev->kind != http::EventKind::Head) continue;
+            const auto& h = up_reader.head();
+            if (h.status >= 100 && h.status < 200 && h.status != 101) {
+                continue;  // 100 Continue was already given to the device
+            }
+            break;
+        }
+        flow.response = up_reader.head();
+        flow.first_response_byte = Steady::now() - flow.started;
+        if (flow.response->status == 451) {
+            flow.ms_location = flow.response->value_or("X-MS-Location");
+            flow.redirect_decision = "pass";
+            ctx_.events.redirect_seen(flow);
+        }
+
+        // Response to the device: head, then the body as it arrives.
+        Framing response_framing = Framing::None;
+        http::MessageHead device_head = forward_head(*flow.response, response_framing, true);
+        const bool close_after = !device_keep_alive || response_framing == Framing::Close;
+        if (close_after) device_head.headers.push_back({"Connection", "close"});
+        const std::string device_head_text = http::serialize_head(device_head);
+        watchdog_.expires_after(ctx_.settings.send_timeout);
+        if (!co_await try_write(device_, net::asio::buffer(device_head_text))) {
+            upstream.stream.close();
+            co_return co_await fail(flow, 0, "device response", "the device closed the connection",
+                                    true);
+        }
+        for (;;) {
+            upstream_watchdog.expires_after(ctx_.settings.response_timeout);
+            auto ev = co_await up_reader.next(failure, upstream_watchdog.fired_flag());
+            if (!ev) {
+                // Headers are out: the device can only learn of it from the connection closing.
+                co_return co_await fail(flow, 0, "upstream response",
+                                        "the upstream broke off the response after " +
+                                            std::to_string(flow.response_body.bytes) +
+                                            " body bytes: " + failure.reason,
+                                        true);
+            }
+            if (ev->kind == http::EventKind::End) break;
+            if (ev->kind != http::EventKind::Body) continue;
+            flow.response_body.append(ev->body, ctx_.settings.decode_limit);
+            watchdog_.expires_after(ctx_.settings.send_timeout);
+            if (!co_await try_write_body(device_, response_framing, ev->body)) {
+                upstream.stream.close();
+                co_return co_await fail(
+                    flow, 0, "device response",
+                    watchdog_.fired() ? "the device stopped reading the response"
+                                      : "the device closed the connection during the response",
+                    true);
+            }
+        }
+        if (!co_await try_end_body(device_, response_framing)) {
+            upstream.stream.close();
+            co_return co_await fail(flow, 0, "device response", "the device closed the connection",
+                                    true);
+        }
+        upstream_watchdog.disarm();
+        flow.finished = Steady::now() - flow.started;
+        ctx_.events.response_complete(flow);
+
+        if (flow.response->keep_alive && !up_reader.parser().in_message() &&
+            up_reader.pending().empty()) {
+            upstream.requests++;
+            ctx_.pool.release(ctx_.settings.upstream, std::move(lease.conn));
+        } else {
+            upstream.stream.close();
+        }
+        if (close_after) {
+            co_await device_.shutdown();
+            co_return false;
+        }
+        co_return true;
+    }
+
+    // Reads and discards the rest of the request body so the connection can carry on.
+    net::awaitable<bool> drain_request(Flow& flow) {
+        if (!reader_.parser().in_message()) co_return true;
+        ReadFailure failure;
+        for (;;) {
+            watchdog_.expires_after(ctx_.settings.request_timeout);
+            auto ev = co_await reader_.next(failure, watchdog_.fired_flag());
+            if (!ev) co_return false;
+            if (ev->kind == http::EventKind::Body)
+                flow.request_body.append(ev->body, ctx_.settings.decode_limit);
+            if (ev->kind == http::EventKind::End) co_return true;
+        }
+    }
+
+    // Ends a flow in error: answers `status` when non-zero (and the device can still take it),
+    // reports the flow, and says whether the connection goes on.
+    net::awaitable<bool> fail(Flow& flow, int status, std::string stage, std::string reason,
+                              bool close) {
+        flow.error_stage = std::move(stage);
+        flow.error = std::move(reason);
+        flow.synthesized_status = status;
+        if (status) co_await reply(status, "easproxy: " + flow.error + "\n", close);
+        flow.finished = Steady::now() - flow.started;
+        ctx_.events.error(flow);
+        if (close || !status) {
+            device_.close();
+            co_return false;
+        }
+        co_return true;
+    }
+
+    net::awaitable<void> reply(int status, const std::string& text, bool close) {
+        http::MessageHead h;
+        h.is_request = false;
+        h.status = status;
+        h.reason = reason_phrase(status);
+        h.headers = {{"Content-Type", "text/plain; charset=utf-8"},
+                     {"Content-Length", std::to_string(text.size())},
+                     {"X-EasProxy-Error", "1"}};
+        if (close) h.headers.push_back({"Connection", "close"});
+        const std::string head = http::serialize_head(h);
+        watchdog_.expires_after(ctx_.settings.send_timeout);
+        co_await try_write(device_, net::asio::buffer(head + text));
+    }
+
+    static net::awaitable<bool> try_write(net::Stream& s, net::asio::const_buffer b) {
+        try {
+            co_await s.write(b);
+            co_return true;
+        } catch (const boost::system::system_error&) {
+            co_return false;
+        }
+    }
+    static net::awaitable<bool> try_write_body(net::Stream& s, Framing f, std::string_view data) {
+        try {
+            co_await write_body(s, f, data);
+            co_return true;
+        } catch (const boost::system::system_error&) {
+            co_return false;
+        }
+    }
+    static net::awaitable<bool> try_end_body(net::Stream& s, Framing f) {
+        try {
+            co_await end_body(s, f);
+            co_return true;
+        } catch (const boost::system::system_error&) {
+            co_return false;
+        }
+    }
+};
+
+}  // namespace
+
+net::awaitable<void> run_session(net::tcp::socket socket, net::ssl::context* device_tls,
+                                 SessionContext ctx) {
+    Session session(std::move(socket), device_tls, std::move(ctx));
+    co_await session.run();
+}
+
+}  // namespace eas::proxy

@@ -1,0 +1,33 @@
+// One device connection: reads requests in order, sends each to the upstream, streams both
+// bodies through (never waiting for a whole body), and reports every exchange as a flow.
+// The loop reads top to bottom; every failure is reported in one place per phase.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "flow_events.hpp"
+#include "settings.hpp"
+#include "stream.hpp"
+#include "upstream_pool.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace eas::proxy {
+
+// Shared by the sessions of one I/O thread.
+struct SessionContext {
+    const Settings& settings;
+    const FlowEvents& events;
+    UpstreamPool& pool;
+    std::shared_ptr<spdlog::logger> log;
+    std::atomic<std::uint64_t>& next_flow_id;
+    std::string listener;  // for flows: "https://0.0.0.0:8443"
+};
+
+net::awaitable<void> run_session(net::tcp::socket socket, net::ssl::context* device_tls,
+                                 SessionContext ctx);
+
+}  // namespace eas::proxy
