@@ -230,6 +230,7 @@ class Reader {
 
         // Collect the attributes we understand.
         std::string_view opaque, encoding, a_name, a_page, a_token, a_code, a_value;
+        std::string name_storage;
         for (int i = 0; attrs[i]; i += 2) {
             const std::string_view key = attrs[i];
             const std::string_view val = attrs[i + 1];
@@ -239,6 +240,15 @@ class Reader {
                 encoding = val;
             else if (key == "name")
                 a_name = val;
+            else if (key == "name-base64") {
+                auto decoded = base64_decode(val);
+                if (!decoded) {
+                    fail("name-base64 on <" + std::string(qname) + "> is not base64");
+                    return;
+                }
+                name_storage = std::move(*decoded);
+                a_name = name_storage;
+            }
             else if (key == "page")
                 a_page = val;
             else if (key == "token")

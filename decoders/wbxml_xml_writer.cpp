@@ -119,8 +119,15 @@ class XmlWriter {
         const std::string_view ns = l.ns;
         open_tag(name, ns, parent_ns);
         if (n.literal) {
-            out_ += " name=\"";
-            append_escaped(out_, doc_.data(n), true);
+            // A name from the string table may be any bytes; those XML cannot hold go as base64.
+            const auto literal = doc_.data(n);
+            if (is_xml_safe_text(literal)) {
+                out_ += " name=\"";
+                append_escaped(out_, literal, true);
+            } else {
+                out_ += " name-base64=\"";
+                out_ += base64_encode(literal);
+            }
             out_ += '"';
         }
         if (n.kind == NodeKind::Attribute || n.kind == NodeKind::AttributeValue) {
