@@ -11,6 +11,7 @@ packages=(
   catch2
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libspdlog-dev
   clang libclang-rt-14-dev
+  curl ca-certificates openssl
 )
 
 missing=()
