@@ -22,7 +22,10 @@ awaitable<void> Stream::handshake_client(const std::string& server_name) {
     if (!t) co_return;
     // SNI, and hostname verification against the certificate (the context verifies the chain).
     if (!server_name.empty()) {
-        SSL_set_tlsext_host_name(t->native_handle(), server_name.c_str());
+        // RFC 6066: SNI carries host names only, never address literals.
+        boost::system::error_code ec;
+        asio::ip::make_address(server_name, ec);
+        if (ec) SSL_set_tlsext_host_name(t->native_handle(), server_name.c_str());
         t->set_verify_callback(ssl::host_name_verification(server_name));
     }
     co_await t->async_handshake(ssl::stream_base::client, use_awaitable);

@@ -1,0 +1,49 @@
+// Command line of eas-device: who the device is, where it talks, how it treats 451, what it does.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "script.hpp"
+#include "url.hpp"
+
+namespace eas::device {
+
+enum class Behaviour { Compliant, Legacy };
+enum class QueryStyle { Plain, Base64 };
+
+struct Options {
+    Url url;
+    std::string user;
+    std::string password;  // resolved from --password or the --password-env variable; never printed
+    std::string device_id = "EASDEVICE0001";
+    std::string device_type = "SmartPhone";
+    std::string user_agent = "eas-device/0.1";
+    std::string eas_version = "14.1";
+    std::string ca_file;
+    bool insecure = false;
+    Behaviour behaviour = Behaviour::Compliant;
+    QueryStyle query = QueryStyle::Plain;
+    Script script;
+    double interval_seconds = 10;
+    int retries = 3;  // legacy: retries of the same URL after a 451
+    double retry_delay_seconds = 1;
+    int max_redirects = 3;        // compliant: 451 hops per request (AOSP's limit)
+    double timeout_seconds = 60;  // connect, and reads beyond what Ping/Sync Wait may hold
+    std::size_t decode_limit =
+        4 * 1024 * 1024;  // body bytes kept for decoding; the rest is counted
+    bool verbose = false;
+    bool json = false;
+};
+
+// Parses argv. Returns the options, or the exit status when the program should stop now
+// (0 after --help, 2 after a usage error, with the message already printed).
+struct ParsedOptions {
+    std::optional<Options> options;
+    int exit_status = 0;
+};
+ParsedOptions parse_options(int argc, char** argv);
+
+std::string_view behaviour_name(Behaviour b);
+
+}  // namespace eas::device
