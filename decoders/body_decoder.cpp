@@ -52,8 +52,10 @@ BodyKind kind_from_type(const std::string& type) {
 
 BodyKind sniff(std::string_view b) {
     if (b.empty()) return BodyKind::Empty;
-    if (wbxml::looks_like_wbxml(b)) return BodyKind::Wbxml;
+    // Multipart first: its part count (02 00 00 00) can pass for a WBXML 1.2 header, while a
+    // WBXML header read as a part count (03 01 6A 00 = 6947075 parts) never fits the body.
     if (looks_like_multipart(b)) return BodyKind::Multipart;
+    if (wbxml::looks_like_wbxml(b)) return BodyKind::Wbxml;
     if (starts_like_xml(b)) {
         const auto head = lower(b.substr(0, 4096));
         return head.find("autodiscover") != std::string::npos ? BodyKind::Autodiscover

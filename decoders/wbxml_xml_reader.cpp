@@ -52,7 +52,9 @@ std::optional<std::uint8_t> parse_byte(std::string_view s) {
 
 // Attribute values start as default (null) views; expat hands present ones, even empty ones
 // (a LITERAL may name the empty string), as views of real storage.
-bool present(std::string_view s) { return s.data() != nullptr; }
+bool present(std::string_view s) {
+    return s.data() != nullptr;
+}
 
 bool all_space(std::string_view s) {
     return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
@@ -248,8 +250,7 @@ class Reader {
                 }
                 name_storage = std::move(*decoded);
                 a_name = name_storage;
-            }
-            else if (key == "page")
+            } else if (key == "page")
                 a_page = val;
             else if (key == "token")
                 a_token = val;

@@ -4,7 +4,9 @@
 // redirect policies can be shown and tested against both kinds of device. See README.md.
 #include <csignal>
 #include <exception>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "asio.hpp"
 #include "device.hpp"
@@ -40,8 +42,17 @@ int main(int argc, char** argv) {
     // Built even for an http:// start URL: a 451 may send the device to https.
     net::ClientTlsOptions tls_options;
     tls_options.verify = !o.insecure;
-    tls_options.ca_file = o.ca_file;
     std::string error;
+    for (const auto& file : o.ca_files) {
+        std::ifstream in(file);
+        if (!in.is_open()) {
+            std::cerr << "eas-device: --ca " << file << ": cannot read\n";
+            return kExitUsage;
+        }
+        std::stringstream pem;
+        pem << in.rdbuf();
+        tls_options.ca_pem += pem.str() + "\n";
+    }
     auto tls = net::make_client_context(tls_options, error);
     if (!tls) {
         std::cerr << "eas-device: TLS setup: " << error << "\n";

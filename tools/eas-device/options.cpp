@@ -51,7 +51,9 @@ ParsedOptions parse_options(int argc, char** argv) {
     app.add_option("--user-agent", o.user_agent, "User-Agent header");
     app.add_option("--eas-version", o.eas_version,
                    "MS-ASProtocolVersion: 2.5 12.0 12.1 14.0 14.1 16.0 16.1");
-    app.add_option("--ca", o.ca_file, "PEM file of extra trust anchors, added to the system store")
+    app.add_option(
+           "--ca", o.ca_files,
+           "PEM file of extra trust anchors, added to the system store (repeat for several)")
         ->check(CLI::ExistingFile);
     app.add_flag("--insecure", o.insecure,
                  "do not verify the server certificate (chain and host name)");

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "script.hpp"
 #include "url.hpp"
@@ -20,7 +21,7 @@ struct Options {
     std::string device_type = "SmartPhone";
     std::string user_agent = "eas-device/0.1";
     std::string eas_version = "14.1";
-    std::string ca_file;
+    std::vector<std::string> ca_files;  // each adds trust anchors (the proxy's, the CAS's...)
     bool insecure = false;
     Behaviour behaviour = Behaviour::Compliant;
     QueryStyle query = QueryStyle::Plain;

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# easproxy in reverse mode between real processes on 127.0.0.1: tools/fake-cas (two AD sites,
+# both internet-facing: the failover case of the seed article), easproxy in front of site A,
+# and tools/eas-device as compliant and legacy devices.
+#   proxy_reverse_test.sh BUILD_DIR SOURCE_DIR
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh" "$1"
+SRC=$2
+EASPROXY=$BUILD/easproxy
+FAKE_CAS=$BUILD/tools/fake-cas
+DEVICE=$BUILD/tools/eas-device
+
+# --- set-up: a certificate for the proxy (made now, never committed), the CAS, the proxy ------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout "$WORK/proxy.key" -out "$WORK/proxy.crt" 2>/dev/null
+(umask 077 && cat "$WORK/proxy.crt" "$WORK/proxy.key" >"$WORK/proxy.pem")
+
+start fake-cas "$FAKE_CAS" --config "$SRC/tools/fake-cas/two-sites.toml" --ca-out "$WORK/cas-ca.pem" \
+  --ready-file "$WORK/ready.json"
+wait_for "$WORK/fake-cas.out" "admin url=" 15 || exit 1
+CAS_A=$(grep -oE 'site=A cas=cas-a1 url=[^ ]+' "$WORK/fake-cas.out" | sed 's/.*url=//')
+CAS_B=$(grep -oE 'site=B cas=cas-b1 url=[^ ]+' "$WORK/fake-cas.out" | sed 's/.*url=//')
+ADMIN=$(grep -oE 'admin url=[^ ]+' "$WORK/fake-cas.out" | sed 's/.*url=//')
+ORIGIN_A=${CAS_A%/Microsoft-Server-ActiveSync}
+
+start_proxy() {
+  start easproxy "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
+    --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/trace.jsonl" --shutdown-grace 3 --threads 2 "$@"
+  wait_for "$WORK/easproxy.err" "listening on https://" 10 || exit 1
+  PROXY=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy.err" | tail -1 | sed 's/listening on //')
+}
+start_proxy
+URL=$PROXY/Microsoft-Server-ActiveSync
+device() {  # device NAME ARGS...: runs eas-device to completion, output in $WORK/NAME.out
+  local name=$1
+  shift
+  "$DEVICE" --url "$URL" --password Passw0rd --ca "$WORK/proxy.crt" --ca "$WORK/cas-ca.pem" --retry-delay 0 "$@" \
+    >"$WORK/$name.out" 2>&1
+}
+
+# --- a device homed in site A syncs through the proxy: every command decoded and traced -------
+device sam --user sam --device-id SAMPHONE1 --device-type iPhone \
+  --script options,provision,foldersync,sync,sync,ping:2,sendmail
+check "sam's device completes its script through the proxy" test $? -eq 0
+for cmd in Provision FolderSync Sync Ping SendMail; do
+  check "log line for $cmd" contains "$WORK/easproxy.err" "sam SAMPHONE1 iPhone $cmd -> 200"
+done
+check "FolderSync status in words" contains "$WORK/easproxy.err" "FolderSync -> 200 Status 1 \(Success\)"
+check "trace has the decoded FolderSync body" contains "$WORK/trace.jsonl" '"command":"FolderSync".*"tag":"FolderSync"'
+check "trace redacts Authorization" contains "$WORK/trace.jsonl" 'Basic \[redacted\] \(user sam\)'
+check "no password in trace or log" bash -c "! grep -q 'Passw0rd\|c2FtOlBhc3N3MHJk' '$WORK/trace.jsonl' '$WORK/easproxy.err'"
+
+# --- the failover case: alex is homed in B; A answers 451 ---------------------------------------
+device legacy --user alex --device-id LEGACY01 --device-type WindowsMobile --behaviour legacy --retries 1 \
+  --script foldersync
+check "a legacy device stays stuck on 451 (passed through)" test $? -eq 1
+check "451 logged with X-MS-Location" contains "$WORK/easproxy.err" \
+  "alex LEGACY01 WindowsMobile FolderSync -> 451.*X-MS-Location $CAS_B"
+check "451 in the trace with its decision" contains "$WORK/trace.jsonl" "\"redirect\":\\{\"decision\":\"pass\",\"x_ms_location\":\"$CAS_B\"\\}"
+device compliant --user alex --device-id IPHONEALEX --device-type iPhone --script foldersync
+check "a compliant device follows X-MS-Location to site B" test $? -eq 0
+check "  ... and says where it moved" contains "$WORK/compliant.out" "moving to $CAS_B"
+
+# --- base64 query form is decoded in logs and traces ----------------------------------------------
+device b64 --user sam --device-id B64DEVICE --device-type Android --query base64 --script provision,foldersync
+check "base64-query device completes" test $? -eq 0
+check "base64 query decoded in the log" contains "$WORK/easproxy.err" "sam B64DEVICE Android FolderSync -> 200"
+
+# --- a Ping held by the CAS, answered early when mail arrives -----------------------------------
+"$DEVICE" --url "$URL" --password Passw0rd --ca "$WORK/proxy.crt" --user sam --device-id SAMPHONE1 \
+  --device-type iPhone --script foldersync,ping:60 >"$WORK/held.out" 2>&1 &
+HELD=$!
+PIDS+=($HELD)
+held_parked() { curl -s "$ADMIN/admin/state" | grep -qE '"held_requests":[1-9][0-9]*,"items":\{[^}]*\},"name":"sam"'; }
+deadline=$((SECONDS + 10))
+until held_parked || [ $SECONDS -ge $deadline ]; do sleep 0.05; done
+check "the Ping is held at the CAS through the proxy" held_parked
+curl -s -X POST "$ADMIN/admin/user/sam/new-mail?subject=hello" >/dev/null
+wait_exit $HELD 10 && check "the held Ping returns when mail arrives" test "$EXIT_STATUS" -eq 0
+check "  ... with Status 2" contains "$WORK/held.out" "Ping -> HTTP 200 \(Status 2"
+
+# --- a 100 MB attachment streams through; the proxy's memory stays flat -------------------------
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+PROXY_PID=$PID_easproxy
+idle_rss=$(rss_kb "$PROXY_PID")
+device bigfetch --user sam --device-id SAMPHONE1 --device-type iPhone --script foldersync,sync,sync,fetch:2%3a4%3a0
+check "the 100 MB fetch completes" test $? -eq 0
+check "  ... all 100 MB arrived" contains "$WORK/bigfetch.out" "104857[0-9]{3}|100\.0 MB|100 MB"
+peak_rss=$(hwm_kb "$PROXY_PID")
+growth=$(((peak_rss - idle_rss) / 1024))
+echo "proxy RSS idle ${idle_rss} kB, peak ${peak_rss} kB (+${growth} MB) over a 100 MB response"
+check "proxy RSS grows by less than 20 MB while streaming 100 MB" test "$growth" -lt 20
+check "the trace notes the body was too large to decode" contains "$WORK/trace.jsonl" 'body not decoded: [0-9]+ bytes over'
+
+# --- upstream down: the device gets 502, the trace a record, other traffic carries on -----------
+curl -s -X POST "$ADMIN/admin/down-mode/refuse" >/dev/null
+curl -s -X POST "$ADMIN/admin/site/A/down" >/dev/null
+code=$(curl -s -o "$WORK/502.txt" -w '%{http_code}' --cacert "$WORK/proxy.crt" -u sam:Passw0rd -X OPTIONS "$URL")
+check "upstream refusing connections gives the device 502" test "$code" = 502
+check "  ... with a reason" contains "$WORK/502.txt" "easproxy: connect to"
+check "  ... a log line" contains "$WORK/easproxy.err" "upstream connect: connect to .*refused"
+check "  ... and a trace record" contains "$WORK/trace.jsonl" '"error":\{"answered":502,"reason":"connect to'
+curl -s -X POST "$ADMIN/admin/site/A/up" >/dev/null
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/proxy.crt" -u sam:Passw0rd -X OPTIONS "$URL")
+check "when the upstream is back, traffic flows again" test "$code" = 200
+
+# --- bad input from devices --------------------------------------------------------------------
+big=$(head -c 70000 /dev/zero | tr '\0' 'a')
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/proxy.crt" -H "X-Big: $big" "$URL")
+check "oversized headers get 431" test "$code" = 431
+check "  ... with a log line" contains "$WORK/easproxy.err" "malformed request .*exceed .*answered 431"
+printf 'BREW /pot HTCPCP/1.0\r\n\r\n' | timeout 5 openssl s_client -quiet -connect "${PROXY#https://}" \
+  -CAfile "$WORK/proxy.crt" >"$WORK/garbage-request.out" 2>/dev/null
+check "a malformed request line gets 400" contains "$WORK/garbage-request.out" "HTTP/1.1 400"
+# (in a subshell: the proxy hangs up, and a write to the closed socket would SIGPIPE this script)
+(exec 3<>"/dev/tcp/127.0.0.1/${PROXY##*:}" && printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' >&3) 2>/dev/null
+wait_for "$WORK/easproxy.err" "TLS handshake with the device failed" 5
+check "plain HTTP sent to the TLS port is logged as a failed handshake" test $? -eq 0
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/proxy.crt" -u sam:Passw0rd -X OPTIONS "$URL")
+check "the proxy still serves after bad input" test "$code" = 200
+
+# --- SIGTERM during a held Ping: shut down within the grace period, trace intact ------------------
+"$DEVICE" --url "$URL" --password Passw0rd --ca "$WORK/proxy.crt" --user sam --device-id SAMPHONE1 \
+  --device-type iPhone --script foldersync,ping:120 >"$WORK/held2.out" 2>&1 &
+PIDS+=($!)
+deadline=$((SECONDS + 10))
+until held_parked || [ $SECONDS -ge $deadline ]; do sleep 0.05; done
+records_before=$(count_lines "$WORK/trace.jsonl" '"v":1')
+kill -TERM "$PROXY_PID"
+wait_exit "$PROXY_PID" 8 && check "SIGTERM with a held Ping: easproxy exits within the grace period" test "$EXIT_STATUS" -eq 0
+check "  ... says so" contains "$WORK/easproxy.err" "SIGTERM: no new connections; 1 in flight"
+check "  ... flushes the trace" contains "$WORK/easproxy.err" "flow\(s\) written"
+records_after=$(count_lines "$WORK/trace.jsonl" '"v":1')
+check "every trace line is a whole record ($records_after)" test "$(wc -l <"$WORK/trace.jsonl")" -eq "$records_after"
+check "the trace kept every flow ($records_before before SIGTERM)" test "$records_after" -ge "$records_before"
+
+finish
