@@ -62,7 +62,10 @@ struct Flow {
     std::string ms_location;
     std::string redirect_decision;  // "pass" for now
 
-    std::string user() const { return eas.user; }
+    std::string
+        auth_user;  // from Authorization: Basic, for requests whose query names none (OPTIONS)
+
+    std::string user() const { return eas.user.empty() ? auth_user : eas.user; }
     int status() const {
         return synthesized_status ? synthesized_status : (response ? response->status : 0);
     }

@@ -27,7 +27,8 @@ long long elapsed_ms(const Flow& f) {
 }  // namespace
 
 std::string who(const Flow& f) {
-    std::string out = f.eas.user.empty() ? "-" : f.eas.user;
+    const std::string user = f.user();
+    std::string out = user.empty() ? "-" : user;
     out += ' ';
     out += f.eas.device_id.empty() ? "-" : f.eas.device_id;
     out += ' ';

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "base64.hpp"
 #include "message_reader.hpp"
 #include "tls_context.hpp"
 
@@ -65,6 +66,16 @@ http::MessageHead forward_head(const http::MessageHead& in, Framing& framing, bo
     out.version_major = 1;
     out.version_minor = 1;
     return out;
+}
+
+// The user name of a Basic Authorization header (never the password), or "".
+std::string basic_auth_user(const http::MessageHead& head) {
+    const auto* auth = head.find("Authorization");
+    if (!auth || auth->size() < 6 || !http::iequals(std::string_view(*auth).substr(0, 6), "Basic "))
+        return {};
+    const auto decoded = base64_decode(std::string_view(*auth).substr(6));
+    if (!decoded) return {};
+    return decoded->substr(0, decoded->find(':'));
 }
 
 std::string reason_phrase(int status) {
@@ -142,6 +153,7 @@ class Session {
         flow.started = Steady::now();
         flow.request = reader_.head();
         flow.eas = parse_request_line(flow.request.target);
+        flow.auth_user = basic_auth_user(flow.request);
         flow.upstream = ctx_.settings.upstream.to_string();
         ctx_.events.request_headers(flow);
 
