@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "http_parser.hpp"
 #include "request_line.hpp"
@@ -60,7 +61,8 @@ struct Flow {
 
     // 451 handling (redirect policy issue): what the upstream said and what was done.
     std::string ms_location;
-    std::string redirect_decision;  // "pass" for now
+    std::string redirect_decision;            // "pass", "followed", "refused: <why>"
+    std::vector<std::string> redirect_chain;  // upstreams that answered 451, when followed
 
     std::string
         auth_user;  // from Authorization: Basic, for requests whose query names none (OPTIONS)

@@ -62,6 +62,11 @@ void FlowLog::response_complete(const Flow& f) {
             f.redirect_decision.empty() ? "pass" : f.redirect_decision);
         return;
     }
+    if (f.redirect_decision == "followed") {
+        log_->warn("{} | after HTTP 451 from {} followed to {} on the device's behalf", line,
+                   f.redirect_chain.front(), f.upstream);
+        return;
+    }
     const auto meaning = http_status_meaning(status);
     if (status == 449 || status == 401 || status == 403 || status == 503 || status >= 500) {
         log_->warn("{} | {}", line, meaning);

@@ -194,8 +194,10 @@ nlohmann::json flow_record(const Flow& f, const RecordOptions& o) {
     if (f.upstream_connect) t["upstream_connect"] = ms(*f.upstream_connect);
     if (f.first_response_byte) t["first_response_byte"] = ms(*f.first_response_byte);
     if (f.finished) t["total"] = ms(*f.finished);
-    if (!f.ms_location.empty())
+    if (!f.ms_location.empty()) {
         j["redirect"] = {{"x_ms_location", f.ms_location}, {"decision", f.redirect_decision}};
+        if (!f.redirect_chain.empty()) j["redirect"]["answered_451"] = f.redirect_chain;
+    }
     if (!f.error.empty()) {
         j["error"] = {{"stage", f.error_stage}, {"reason", f.error}};
         if (f.synthesized_status) j["error"]["answered"] = f.synthesized_status;

@@ -75,12 +75,15 @@ int run_server(const Options& o) {
         return 2;
     }
     settings.upstream = *upstream;
-    if (o.on_451 != "pass") {
+    RedirectRules rules;
+    rules.mode = o.on_451 == "follow" ? On451::Follow : On451::Pass;
+    rules.allow = o.follow_allow;
+    if (o.on_451 == "rewrite") {
         log->warn(
-            "--on-451 {} is not available yet: 451 responses pass through to devices (and are "
-            "logged)",
-            o.on_451);
+            "--on-451 rewrite is not available yet: 451 responses pass through to devices (and are "
+            "logged)");
     }
+    Bindings bindings(rules.binding_ttl);
 
     // TLS on both sides.
     std::unique_ptr<net::ssl::context> device_tls;
@@ -181,7 +184,8 @@ int run_server(const Options& o) {
                     continue;
                 }
                 socket.set_option(net::tcp::no_delay(true));
-                SessionContext ctx{settings, events, *w.pool, log, next_flow_id, listener};
+                SessionContext ctx{settings,     events,   *w.pool, log,
+                                   next_flow_id, listener, rules,   bindings};
                 ++active;
                 net::asio::co_spawn(
                     w.io, run_session(std::move(socket), device_tls.get(), std::move(ctx)),
@@ -214,23 +218,23 @@ int run_server(const Options& o) {
             stopping = true;
             boost::system::error_code ignored;
             acceptor.close(ignored);
-            // Poll the in-flight count until it drops to zero or the grace period ends.
-            auto timer = std::make_shared<net::asio::steady_timer>(main_io);
-            auto deadline =
+            // Wait for the in-flight count to drop to zero, or the grace period to end.
+            const auto deadline =
                 std::chrono::steady_clock::now() + std::chrono::seconds(o.shutdown_grace);
-            auto check = std::make_shared<std::function<void(boost::system::error_code)>>();
-            *check = [&, timer, deadline, check](boost::system::error_code) {
-                if (active == 0 || std::chrono::steady_clock::now() >= deadline) {
+            net::asio::co_spawn(
+                main_io,
+                [&, deadline]() -> net::awaitable<void> {
+                    net::asio::steady_timer timer(main_io);
+                    while (active > 0 && std::chrono::steady_clock::now() < deadline) {
+                        timer.expires_after(std::chrono::milliseconds(50));
+                        co_await timer.async_wait(net::use_awaitable);
+                    }
                     if (active > 0)
                         log->warn("grace period over: closing {} connection(s) still in flight",
                                   active.load());
                     for (auto& w : workers) w->io.stop();
-                    return;
-                }
-                timer->expires_after(std::chrono::milliseconds(50));
-                timer->async_wait(*check);
-            };
-            (*check)({});
+                },
+                net::asio::detached);
         };
     signals.async_wait(on_signal);
 

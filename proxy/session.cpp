@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <set>
 
 #include "base64.hpp"
+#include "flow_log.hpp"
 #include "message_reader.hpp"
 #include "tls_context.hpp"
 
@@ -172,30 +174,46 @@ class Session {
             co_await device_.write(net::asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25));
         }
 
-        // Upstream connection.
+        // Upstream: where a 451 bound this device, else the configured one.
+        const RedirectRules& rules = ctx_.rules;
+        const std::string binding_key = Bindings::key(flow.user(), flow.eas.device_id);
+        Origin target = ctx_.settings.upstream;
+        bool from_binding = false;
+        if (rules.mode == On451::Follow && !flow.eas.device_id.empty()) {
+            if (auto bound = ctx_.bindings.find(binding_key)) {
+                target = *bound;
+                from_binding = true;
+            }
+        }
+        flow.upstream = target.to_string();
         const auto connect_started = Steady::now();
-        auto lease = co_await ctx_.pool.acquire(ctx_.settings.upstream);
+        auto lease = co_await ctx_.pool.acquire(target);
         if (!lease.conn) {
+            if (from_binding) {
+                ctx_.bindings.drop(binding_key);
+                lease.error +=
+                    " (the redirect binding for this device is dropped; its next request goes to " +
+                    ctx_.settings.upstream.to_string() + ")";
+            }
             const bool drained = co_await drain_request(flow);
             co_return co_await fail(flow, 502, "upstream connect", lease.error,
                                     !drained || !device_keep_alive);
         }
         if (!lease.reused) flow.upstream_connect = Steady::now() - connect_started;
-        auto& upstream = *lease.conn;
-        net::Watchdog upstream_watchdog(upstream.stream, upstream.stream.socket().get_executor());
+        std::unique_ptr<UpstreamConnection> conn = std::move(lease.conn);
+        auto up_watchdog =
+            std::make_unique<net::Watchdog>(conn->stream, conn->stream.socket().get_executor());
 
-        // Request: head, then the body as it arrives.
+        // Request: head, then the body as it arrives. With follow on, the body is also kept (up
+        // to the replay bound) so a 451 can be re-sent elsewhere.
         Framing request_framing = Framing::None;
         http::MessageHead up_head = forward_head(flow.request, request_framing, false);
-        for (auto& h : up_head.headers) {
-            if (http::iequals(h.name, "Host")) h.value = ctx_.settings.upstream.authority();
-        }
-        if (!up_head.find("Host"))
-            up_head.headers.insert(up_head.headers.begin(),
-                                   {"Host", ctx_.settings.upstream.authority()});
+        set_host(up_head, target);
         const std::string up_head_text = http::serialize_head(up_head);
-        upstream_watchdog.expires_after(ctx_.settings.send_timeout);
-        if (!co_await try_write(upstream.stream, net::asio::buffer(up_head_text))) {
+        bool replayable = rules.mode == On451::Follow;
+        std::string replay;
+        up_watchdog->expires_after(ctx_.settings.send_timeout);
+        if (!co_await try_write(conn->stream, net::asio::buffer(up_head_text))) {
             const bool drained = co_await drain_request(flow);
             co_return co_await fail(flow, 502, "upstream request",
                                     "the upstream closed the connection", !drained);
@@ -204,7 +222,7 @@ class Session {
             watchdog_.expires_after(ctx_.settings.request_timeout);
             auto ev = co_await reader_.next(failure, watchdog_.fired_flag());
             if (!ev) {
-                upstream.stream.close();
+                conn->stream.close();
                 co_return co_await fail(
                     flow, failure.kind == ReadFailure::Kind::Parse ? failure.http_status : 0,
                     "device request",
@@ -216,16 +234,24 @@ class Session {
             if (ev->kind == http::EventKind::End) break;
             if (ev->kind != http::EventKind::Body) continue;
             flow.request_body.append(ev->body, ctx_.settings.decode_limit);
+            if (replayable) {
+                if (replay.size() + ev->body.size() > rules.replay_limit) {
+                    replayable = false;
+                    replay = std::string();
+                } else {
+                    replay.append(ev->body);
+                }
+            }
             if (flow.request_body.bytes > ctx_.settings.max_request_body) {
-                upstream.stream.close();
+                conn->stream.close();
                 co_return co_await fail(flow, 413, "device request",
                                         "request body is over the " +
                                             std::to_string(ctx_.settings.max_request_body) +
                                             "-byte limit",
                                         true);
             }
-            upstream_watchdog.expires_after(ctx_.settings.send_timeout);
-            if (!co_await try_write_body(upstream.stream, request_framing, ev->body)) {
+            up_watchdog->expires_after(ctx_.settings.send_timeout);
+            if (!co_await try_write_body(conn->stream, request_framing, ev->body)) {
                 const bool drained = co_await drain_request(flow);
                 co_return co_await fail(
                     flow, 502, "upstream request",
@@ -233,44 +259,97 @@ class Session {
             }
         }
         if (request_framing == Framing::Chunked &&
-            !co_await try_end_body(upstream.stream, request_framing)) {
+            !co_await try_end_body(conn->stream, request_framing)) {
             co_return co_await fail(flow, 502, "upstream request",
                                     "the upstream closed the connection", false);
         }
 
-        // Response head (1xx interim answers are relayed and skipped).
-        auto& up_reader = upstream.reader;
-        up_reader.parser().expect_no_body(flow.request.method == "HEAD");
-        upstream_watchdog.expires_after(ctx_.settings.response_timeout);
-        for (;;) {
-            auto ev = co_await up_reader.next(failure, upstream_watchdog.fired_flag());
-            if (!ev) {
-                const bool timeout = failure.kind == ReadFailure::Kind::Timeout;
-                co_return co_await fail(
-                    flow, timeout ? 504 : 502, "upstream response",
-                    timeout
-                        ? "no answer from the upstream within " +
-                              std::to_string(ctx_.settings.response_timeout.count()) + " s"
-                        : "the upstream " + (failure.kind == ReadFailure::Kind::Parse
-                                                 ? "sent a malformed response: " + failure.reason
-                                                 : "closed the connection before answering (" +
-                                                       failure.reason + ")"),
-                    !device_keep_alive);
-            }
-            if (ev->kind != http::EventKind::Head) continue;
-            const auto& h = up_reader.head();
-            if (h.status >= 100 && h.status < 200 && h.status != 101) {
-                continue;  // 100 Continue was already given to the device
-            }
-            break;
+        // Response head (1xx interim answers are skipped: the device got its 100 Continue).
+        if (auto error = co_await read_response_head(*conn, *up_watchdog, flow)) {
+            co_return co_await fail(flow, error->first, "upstream response", error->second,
+                                    !device_keep_alive);
         }
-        flow.response = up_reader.head();
-        flow.first_response_byte = Steady::now() - flow.started;
-        if (flow.response->status == 451) {
+
+        // 451: pass it on, or follow it on the device's behalf.
+        std::set<std::string> visited{target.to_string()};
+        int hops = 0;
+        while (flow.response->status == 451) {
             flow.ms_location = flow.response->value_or("X-MS-Location");
             flow.redirect_decision = "pass";
             ctx_.events.redirect_seen(flow);
+            if (rules.mode != On451::Follow) break;
+            if (from_binding) {
+                // The upstream this device was bound to redirects it again: forget that binding.
+                ctx_.bindings.drop(binding_key);
+                from_binding = false;
+            }
+            auto verdict =
+                check_redirect(flow.ms_location, ctx_.settings.upstream, rules, visited, hops);
+            if (verdict.allowed && !replayable) {
+                verdict.allowed = false;
+                verdict.reason = "the request body is over the " +
+                                 std::to_string(rules.replay_limit) +
+                                 "-byte replay bound, so it was not kept to re-send";
+            }
+            if (!verdict.allowed) {
+                flow.redirect_decision = "refused: " + verdict.reason;
+                ctx_.log->warn("{} {}: 451 to {} not followed: {}; the 451 goes to the device",
+                               who(flow), flow.eas.command, flow.ms_location, verdict.reason);
+                break;
+            }
+            // Finish the 451 (its body is empty in practice) so the connection can be reused.
+            const bool drained = co_await drain_response(*conn, *up_watchdog);
+            up_watchdog.reset();
+            if (drained && flow.response->keep_alive) {
+                ctx_.pool.release(target, std::move(conn));
+            } else {
+                conn->stream.close();
+            }
+            target = verdict.target;
+            visited.insert(target.to_string());
+            ++hops;
+            auto next = co_await ctx_.pool.acquire(target);
+            if (!next.conn) {
+                flow.redirect_decision = "refused: " + next.error;
+                co_return co_await fail(
+                    flow, 502, "redirect",
+                    "following the 451 to " + flow.ms_location + " failed: " + next.error,
+                    !device_keep_alive);
+            }
+            conn = std::move(next.conn);
+            up_watchdog =
+                std::make_unique<net::Watchdog>(conn->stream, conn->stream.socket().get_executor());
+            http::MessageHead again = forward_head(flow.request, request_framing, false);
+            set_host(again, target);
+            again.target = redirect_target(flow.request.target, verdict.path);
+            drop_header(again, "Transfer-Encoding");
+            drop_header(again, "Content-Length");
+            if (!replay.empty() || flow.request.content_length || flow.request.chunked) {
+                again.headers.push_back({"Content-Length", std::to_string(replay.size())});
+            }
+            const std::string again_text = http::serialize_head(again);
+            up_watchdog->expires_after(ctx_.settings.send_timeout);
+            if (!co_await try_write(conn->stream, net::asio::buffer(again_text)) ||
+                !co_await try_write(conn->stream, net::asio::buffer(replay))) {
+                co_return co_await fail(
+                    flow, 502, "redirect",
+                    "the upstream at " + flow.ms_location + " closed the connection",
+                    !device_keep_alive);
+            }
+            flow.redirect_chain.push_back(flow.upstream);
+            flow.upstream = target.to_string();
+            if (auto error = co_await read_response_head(*conn, *up_watchdog, flow)) {
+                co_return co_await fail(flow, error->first, "upstream response", error->second,
+                                        !device_keep_alive);
+            }
+            // The device's next requests go to the new upstream directly (one log line per flow:
+            // FlowLog reports the follow when the flow completes).
+            if (!flow.eas.device_id.empty()) ctx_.bindings.bind(binding_key, target);
+            flow.redirect_decision = "followed";
         }
+        UpstreamConnection& upstream = *conn;
+        net::Watchdog& upstream_watchdog = *up_watchdog;
+        auto& up_reader = upstream.reader;
 
         // Response to the device: head, then the body as it arrives.
         Framing response_framing = Framing::None;
@@ -320,7 +399,8 @@ class Session {
         if (flow.response->keep_alive && !up_reader.parser().in_message() &&
             up_reader.pending().empty()) {
             upstream.requests++;
-            ctx_.pool.release(ctx_.settings.upstream, std::move(lease.conn));
+            up_watchdog.reset();
+            ctx_.pool.release(target, std::move(conn));
         } else {
             upstream.stream.close();
         }
@@ -329,6 +409,65 @@ class Session {
             co_return false;
         }
         co_return true;
+    }
+
+    static void set_host(http::MessageHead& head, const Origin& target) {
+        drop_header(head, "Host");
+        head.headers.insert(head.headers.begin(), {"Host", target.authority()});
+    }
+
+    static void drop_header(http::MessageHead& head, std::string_view name) {
+        std::erase_if(head.headers,
+                      [&](const http::Header& h) { return http::iequals(h.name, name); });
+    }
+
+    // The request's query on the X-MS-Location path ("/Microsoft-Server-ActiveSync?Cmd=...").
+    static std::string redirect_target(const std::string& original, const std::string& path) {
+        const auto q = original.find('?');
+        const std::string base = path.empty() ? original.substr(0, q) : path;
+        return q == std::string::npos ? base : base + original.substr(q);
+    }
+
+    // Reads up to the final response head into flow.response; an error as (status, words).
+    net::awaitable<std::optional<std::pair<int, std::string>>> read_response_head(
+        UpstreamConnection& up, net::Watchdog& wd, Flow& flow) {
+        auto& r = up.reader;
+        r.parser().expect_no_body(flow.request.method == "HEAD");
+        wd.expires_after(ctx_.settings.response_timeout);
+        ReadFailure failure;
+        for (;;) {
+            auto ev = co_await r.next(failure, wd.fired_flag());
+            if (!ev) {
+                const bool timeout = failure.kind == ReadFailure::Kind::Timeout;
+                co_return std::make_pair(
+                    timeout ? 504 : 502,
+                    timeout
+                        ? "no answer from the upstream within " +
+                              std::to_string(ctx_.settings.response_timeout.count()) + " s"
+                        : "the upstream " + (failure.kind == ReadFailure::Kind::Parse
+                                                 ? "sent a malformed response: " + failure.reason
+                                                 : "closed the connection before answering (" +
+                                                       failure.reason + ")"));
+            }
+            if (ev->kind != http::EventKind::Head) continue;
+            const auto& h = r.head();
+            if (h.status >= 100 && h.status < 200 && h.status != 101) continue;
+            break;
+        }
+        flow.response = r.head();
+        flow.first_response_byte = Steady::now() - flow.started;
+        co_return std::nullopt;
+    }
+
+    // Reads the rest of a response that is not relayed (a 451 being followed).
+    net::awaitable<bool> drain_response(UpstreamConnection& up, net::Watchdog& wd) {
+        ReadFailure failure;
+        for (;;) {
+            wd.expires_after(ctx_.settings.response_timeout);
+            auto ev = co_await up.reader.next(failure, wd.fired_flag());
+            if (!ev) co_return false;
+            if (ev->kind == http::EventKind::End) co_return true;
+        }
     }
 
     // Reads and discards the rest of the request body so the connection can carry on.

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "flow_events.hpp"
+#include "redirect_policy.hpp"
 #include "settings.hpp"
 #include "stream.hpp"
 #include "upstream_pool.hpp"
@@ -25,6 +26,8 @@ struct SessionContext {
     std::shared_ptr<spdlog::logger> log;
     std::atomic<std::uint64_t>& next_flow_id;
     std::string listener;  // for flows: "https://0.0.0.0:8443"
+    const RedirectRules& rules;
+    Bindings& bindings;
 };
 
 net::awaitable<void> run_session(net::tcp::socket socket, net::ssl::context* device_tls,

@@ -1,0 +1,119 @@
+#include "redirect_policy.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "http_parser.hpp"
+
+namespace eas::proxy {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+bool is_address(const std::string& host) {
+    return host.find(':') != std::string::npos || std::all_of(host.begin(), host.end(), [](char c) {
+               return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+           });
+}
+
+// "mail.eu.contoso.com" -> "contoso.com". An approximation of the registrable domain that is
+// right for the usual company domains; list hosts with --follow-allow where it is not.
+std::string domain_of(const std::string& host) {
+    const auto last = host.rfind('.');
+    if (last == std::string::npos || last == 0) return host;
+    const auto second = host.rfind('.', last - 1);
+    return second == std::string::npos ? host : host.substr(second + 1);
+}
+
+bool host_allowed(const std::string& host, const Origin& configured,
+                  const std::vector<std::string>& allow) {
+    const std::string h = lower(host);
+    if (allow.empty()) {
+        const std::string up = lower(configured.host);
+        if (is_address(up) || is_address(h)) return h == up;
+        return domain_of(h) == domain_of(up);
+    }
+    for (auto entry : allow) {
+        entry = lower(entry);
+        if (entry.rfind("*.", 0) == 0) entry = entry.substr(1);
+        if (entry.front() == '.') {
+            if (h.size() > entry.size() &&
+                h.compare(h.size() - entry.size(), entry.size(), entry) == 0)
+                return true;
+        } else if (h == entry) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+RedirectVerdict check_redirect(const std::string& location, const Origin& configured,
+                               const RedirectRules& rules, const std::set<std::string>& visited,
+                               int hops) {
+    RedirectVerdict v;
+    if (location.empty()) {
+        v.reason = "the 451 has no X-MS-Location";
+        return v;
+    }
+    std::string error;
+    auto target = parse_origin(location, error);
+    if (!target) {
+        v.reason = "X-MS-Location is not a usable URL: " + error;
+        return v;
+    }
+    if (!target->tls && !rules.allow_http) {
+        v.reason = "X-MS-Location is http://, and redirects are followed to https only";
+        return v;
+    }
+    if (!host_allowed(target->host, configured, rules.allow)) {
+        v.reason =
+            "host " + target->host + " is not on the follow allowlist" +
+            (rules.allow.empty() ? " (default: the upstream's domain; see --follow-allow)" : "");
+        return v;
+    }
+    if (visited.count(target->to_string())) {
+        v.reason = "redirect loop: " + target->to_string() + " was already asked for this request";
+        return v;
+    }
+    if (hops >= rules.max_hops) {
+        v.reason = "hop limit of " + std::to_string(rules.max_hops) + " redirects reached";
+        return v;
+    }
+    v.allowed = true;
+    v.path = target->path;
+    v.target = std::move(*target);
+    return v;
+}
+
+std::string Bindings::key(const std::string& user, const std::string& device_id) {
+    return lower(user) + "/" + device_id;
+}
+
+std::optional<Origin> Bindings::find(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) return std::nullopt;
+    if (it->second.expires < std::chrono::steady_clock::now()) {
+        entries_.erase(it);
+        return std::nullopt;
+    }
+    return it->second.target;
+}
+
+void Bindings::bind(const std::string& key, const Origin& target) {
+    std::lock_guard lock(mutex_);
+    entries_[key] = Entry{target, std::chrono::steady_clock::now() + ttl_};
+}
+
+void Bindings::drop(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    entries_.erase(key);
+}
+
+}  // namespace eas::proxy
