@@ -7,6 +7,11 @@ tcp::socket& Stream::socket() {
     return std::get<tcp::socket>(s_);
 }
 
+void Stream::upgrade_to_tls(ssl::context& ctx) {
+    tcp::socket plain = std::move(std::get<tcp::socket>(s_));
+    s_.emplace<TlsStream>(std::move(plain), ctx);
+}
+
 SSL* Stream::native_ssl() {
     if (auto* t = std::get_if<TlsStream>(&s_)) return t->native_handle();
     return nullptr;

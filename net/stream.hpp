@@ -19,6 +19,8 @@ class Stream {
         : s_(std::in_place_type<TlsStream>, std::move(socket), ctx) {}
 
     bool is_tls() const { return std::holds_alternative<TlsStream>(s_); }
+    // After CONNECT: the same TCP connection now carries TLS (the context must outlive this).
+    void upgrade_to_tls(ssl::context& ctx);
     tcp::socket& socket();
     SSL* native_ssl();  // nullptr for plain TCP
 

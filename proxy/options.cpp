@@ -18,9 +18,10 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
         "easproxy"};
     app.set_config("--config", "",
                    "Read options from a TOML file (keys as the long options: listen = \"...\")");
-    app.add_option("--mode", o.mode,
-                   "reverse:URL (forward everything to the CAS at URL) or regular (explicit proxy; "
-                   "not yet available)")
+    app.add_option(
+           "--mode", o.mode,
+           "reverse:URL (forward everything to the CAS at URL) or regular (explicit proxy: CONNECT "
+           "is intercepted with certificates minted from --ca-dir)")
         ->required();
     app.add_option("--listen", o.listen,
                    "Address and port to listen on, HOST:PORT ([::1]:PORT for IPv6)")
@@ -29,8 +30,13 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                    "PEM file with the certificate chain and private key devices are shown");
     app.add_flag("--plain", o.plain,
                  "Listen with plain HTTP (behind a load balancer that terminates TLS)");
-    app.add_option("--ca-dir", o.ca_dir,
-                   "CA directory for minting per-host certificates (regular mode)");
+    app.add_option(
+           "--ca-dir", o.ca_dir,
+           "CA directory for minting per-host certificates (regular mode; created if missing)")
+        ->capture_default_str();
+    app.add_option(
+        "--ignore-hosts", o.ignore_hosts,
+        "Regular mode: CONNECT hosts matching this regex are tunnelled untouched (not decrypted)");
     app.add_option("--upstream-ca", o.upstream_ca,
                    "Trust this PEM CA file for upstream certificates too");
     app.add_flag("--upstream-insecure", o.upstream_insecure,

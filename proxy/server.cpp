@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <list>
+#include <regex>
 #include <thread>
 
 #include "flow_log.hpp"
+#include "leaf_contexts.hpp"
 #include "session.hpp"
 #include "tls_context.hpp"
 #include "trace_writer.hpp"
@@ -58,18 +60,14 @@ int run_server(const Options& o) {
 
     // Mode and upstream.
     Settings settings = o.settings;
-    if (o.mode == "regular") {
-        log->error(
-            "--mode regular (explicit proxy with CONNECT) is not available yet; use --mode "
-            "reverse:URL");
-        return 2;
-    }
-    if (o.mode.rfind("reverse:", 0) != 0) {
+    const bool regular = o.mode == "regular";
+    if (!regular && o.mode.rfind("reverse:", 0) != 0) {
         log->error("--mode \"{}\": expected reverse:URL or regular", o.mode);
         return 2;
     }
     std::string error;
-    auto upstream = parse_origin(o.mode.substr(8), error);
+    std::optional<Origin> upstream = Origin{};
+    if (!regular) upstream = parse_origin(o.mode.substr(8), error);
     if (!upstream) {
         log->error("--mode {}: {}", o.mode, error);
         return 2;
@@ -85,9 +83,30 @@ int run_server(const Options& o) {
     }
     Bindings bindings(rules.binding_ttl);
 
+    // Regular mode: a plain listener; CONNECT gets a certificate minted from the CA.
+    std::unique_ptr<LeafContexts> leaves;
+    std::optional<std::regex> ignore_hosts;
+    if (regular) {
+        leaves = std::make_unique<LeafContexts>(o.ca_dir, error);
+        if (!error.empty()) {
+            log->error("--ca-dir {}: {}", o.ca_dir, error);
+            return 2;
+        }
+        log->info("regular mode: devices must trust the CA {} ({})", leaves->ca_cert_path(),
+                  leaves->created() ? "created now" : "existing");
+        if (!o.ignore_hosts.empty()) {
+            try {
+                ignore_hosts.emplace(o.ignore_hosts, std::regex::ECMAScript | std::regex::icase);
+            } catch (const std::regex_error& e) {
+                log->error("--ignore-hosts \"{}\": {}", o.ignore_hosts, e.what());
+                return 2;
+            }
+        }
+    }
+
     // TLS on both sides.
     std::unique_ptr<net::ssl::context> device_tls;
-    if (!o.plain) {
+    if (!o.plain && !regular) {
         if (o.cert.empty()) {
             log->error(
                 "reverse mode needs --cert FILE (PEM with certificate chain and key), or --plain");
@@ -157,11 +176,13 @@ int run_server(const Options& o) {
         return 2;
     }
     const auto bound = acceptor.local_endpoint();
-    const std::string scheme = o.plain ? "http" : "https";
+    const std::string scheme = o.plain || regular ? "http" : "https";
     const std::string listener =
         scheme + "://" + bound.address().to_string() + ":" + std::to_string(bound.port());
-    log->info("easproxy listening on {} -> {} (reverse mode, 451: {}, {} I/O thread{}{})", listener,
-              settings.upstream.to_string(), o.on_451, threads, threads == 1 ? "" : "s",
+    log->info("easproxy listening on {} -> {} (451: {}, {} I/O thread{}{})", listener,
+              regular ? "regular mode: each CONNECT's host"
+                      : "reverse mode: " + settings.upstream.to_string(),
+              o.on_451, threads, threads == 1 ? "" : "s",
               o.trace.empty() ? "" : ", trace " + o.trace);
 
     std::atomic<std::uint64_t> next_flow_id{0};
@@ -184,8 +205,10 @@ int run_server(const Options& o) {
                     continue;
                 }
                 socket.set_option(net::tcp::no_delay(true));
-                SessionContext ctx{settings,     events,   *w.pool, log,
-                                   next_flow_id, listener, rules,   bindings};
+                SessionContext ctx{settings, events,       *w.pool,
+                                   log,      next_flow_id, listener,
+                                   rules,    bindings,     settings.upstream,
+                                   regular,  leaves.get(), ignore_hosts ? &*ignore_hosts : nullptr};
                 ++active;
                 net::asio::co_spawn(
                     w.io, run_session(std::move(socket), device_tls.get(), std::move(ctx)),

@@ -2,11 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <cstdio>
 #include <set>
 
 #include "base64.hpp"
 #include "flow_log.hpp"
+#include "leaf_contexts.hpp"
 #include "message_reader.hpp"
 #include "tls_context.hpp"
 
@@ -103,8 +105,10 @@ class Session {
         : ctx_(std::move(ctx)),
           device_(tls ? net::Stream(std::move(socket), *tls) : net::Stream(std::move(socket))),
           watchdog_(device_, device_.socket().get_executor()),
-          reader_(device_, http::Parser::Type::Request, ctx_.settings.limits),
-          client_(device_.remote()) {}
+          client_(device_.remote()),
+          upstream_(ctx_.upstream) {
+        reader_.emplace(device_, http::Parser::Type::Request, ctx_.settings.limits);
+    }
 
     net::awaitable<void> run() {
         if (device_.is_tls()) {
@@ -127,16 +131,27 @@ class Session {
 
   private:
     SessionContext ctx_;
+    // Regular mode: the certificate shown after CONNECT (declared first: it outlives device_).
+    std::shared_ptr<net::ssl::context> leaf_;
     net::Stream device_;
     net::Watchdog watchdog_;
-    MessageReader reader_;
+    std::optional<MessageReader> reader_;  // replaced when CONNECT turns the connection into TLS
     std::string client_;
+    bool request_done_ = false;  // the current request's End event has been consumed
+    Origin upstream_;  // where this connection's requests go unless a 451 binding says otherwise
 
     // One request/response exchange. False: the device connection is done.
     net::awaitable<bool> exchange() {
         watchdog_.expires_after(ctx_.settings.idle_timeout);
         ReadFailure failure;
-        auto first = co_await reader_.next(failure, watchdog_.fired_flag());
+        request_done_ = false;
+        auto first = co_await reader_->next(failure, watchdog_.fired_flag());
+        if (first && first->kind != http::EventKind::Head) {
+            // Out of step with the parser: never treat leftovers as a new request.
+            ctx_.log->error("{}: internal: a request began without a head; closing the connection",
+                            client_);
+            co_return false;
+        }
         if (!first) {
             if (failure.kind == ReadFailure::Kind::Parse) {
                 ctx_.log->warn("{}: malformed request ({}); answered {}", client_, failure.reason,
@@ -147,16 +162,30 @@ class Session {
                               // report
         }
 
+        if (ctx_.regular) {
+            const auto& head = reader_->head();
+            if (head.method == "CONNECT") co_return co_await connect(head.target);
+            if (!device_.is_tls() && !take_absolute_url()) {
+                ctx_.log->warn(
+                    "{}: {} {} without an absolute URL on the explicit-proxy port; answered 400",
+                    client_, head.method, head.target);
+                co_await reply(
+                    400, "easproxy: this is an explicit proxy: send absolute URLs, or CONNECT\n",
+                    true);
+                co_return false;
+            }
+        }
+
         Flow flow;
         flow.id = ++ctx_.next_flow_id;
         flow.client = client_;
         flow.listener = ctx_.listener;
         flow.started_at = Clock::now();
         flow.started = Steady::now();
-        flow.request = reader_.head();
+        flow.request = reader_->head();
         flow.eas = parse_request_line(flow.request.target);
         flow.auth_user = basic_auth_user(flow.request);
-        flow.upstream = ctx_.settings.upstream.to_string();
+        flow.upstream = upstream_.to_string();
         ctx_.events.request_headers(flow);
 
         const bool device_keep_alive = flow.request.keep_alive;
@@ -177,7 +206,7 @@ class Session {
         // Upstream: where a 451 bound this device, else the configured one.
         const RedirectRules& rules = ctx_.rules;
         const std::string binding_key = Bindings::key(flow.user(), flow.eas.device_id);
-        Origin target = ctx_.settings.upstream;
+        Origin target = upstream_;
         bool from_binding = false;
         if (rules.mode == On451::Follow && !flow.eas.device_id.empty()) {
             if (auto bound = ctx_.bindings.find(binding_key)) {
@@ -193,7 +222,7 @@ class Session {
                 ctx_.bindings.drop(binding_key);
                 lease.error +=
                     " (the redirect binding for this device is dropped; its next request goes to " +
-                    ctx_.settings.upstream.to_string() + ")";
+                    upstream_.to_string() + ")";
             }
             const bool drained = co_await drain_request(flow);
             co_return co_await fail(flow, 502, "upstream connect", lease.error,
@@ -220,7 +249,7 @@ class Session {
         }
         for (;;) {
             watchdog_.expires_after(ctx_.settings.request_timeout);
-            auto ev = co_await reader_.next(failure, watchdog_.fired_flag());
+            auto ev = co_await reader_->next(failure, watchdog_.fired_flag());
             if (!ev) {
                 conn->stream.close();
                 co_return co_await fail(
@@ -231,7 +260,10 @@ class Session {
                         : "the device's request broke off: " + failure.reason,
                     true);
             }
-            if (ev->kind == http::EventKind::End) break;
+            if (ev->kind == http::EventKind::End) {
+                request_done_ = true;
+                break;
+            }
             if (ev->kind != http::EventKind::Body) continue;
             flow.request_body.append(ev->body, ctx_.settings.decode_limit);
             if (replayable) {
@@ -283,8 +315,7 @@ class Session {
                 ctx_.bindings.drop(binding_key);
                 from_binding = false;
             }
-            auto verdict =
-                check_redirect(flow.ms_location, ctx_.settings.upstream, rules, visited, hops);
+            auto verdict = check_redirect(flow.ms_location, upstream_, rules, visited, hops);
             if (verdict.allowed && !replayable) {
                 verdict.allowed = false;
                 verdict.reason = "the request body is over the " +
@@ -411,6 +442,114 @@ class Session {
         co_return true;
     }
 
+    // Regular mode, plain HTTP: "GET http://host/path" goes to host, as "GET /path".
+    bool take_absolute_url() {
+        auto& target = reader_->parser().head().target;
+        if (target.rfind("http://", 0) != 0 && target.rfind("https://", 0) != 0) return false;
+        std::string error;
+        auto origin = parse_origin(target, error);
+        if (!origin) return false;
+        upstream_ = *origin;
+        const auto path_start = target.find('/', target.find("://") + 3);
+        target = path_start == std::string::npos ? "/" : target.substr(path_start);
+        return true;
+    }
+
+    // CONNECT host:port: intercept with a minted leaf certificate, or tunnel untouched.
+    net::awaitable<bool> connect(const std::string& authority) {
+        std::string error;
+        auto origin = parse_origin("https://" + authority, error);
+        if (!origin) {
+            co_await reply(400, "easproxy: CONNECT " + authority + ": " + error + "\n", true);
+            co_return false;
+        }
+        if (ctx_.ignore_hosts && std::regex_search(origin->host, *ctx_.ignore_hosts)) {
+            co_await tunnel(*origin);
+            co_return false;
+        }
+        leaf_ = ctx_.leaves->for_host(origin->host, error);
+        if (!leaf_) {
+            ctx_.log->error("{}: CONNECT {}: cannot mint a certificate: {}", client_, authority,
+                            error);
+            co_await reply(502, "easproxy: cannot mint a certificate for " + origin->host + "\n",
+                           true);
+            co_return false;
+        }
+        if (!co_await try_write(
+                device_, net::asio::buffer("HTTP/1.1 200 Connection Established\r\n\r\n", 39))) {
+            co_return false;
+        }
+        device_.upgrade_to_tls(*leaf_);
+        watchdog_.expires_after(ctx_.settings.request_timeout);
+        try {
+            co_await device_.handshake_server();
+        } catch (const boost::system::system_error& e) {
+            ctx_.log->warn(
+                "{}: TLS handshake after CONNECT {} failed: {} (does the device trust the easproxy "
+                "CA?)",
+                client_, authority, net::describe_tls_error(e.code()));
+            co_return false;
+        }
+        upstream_ = *origin;
+        reader_.emplace(device_, http::Parser::Type::Request, ctx_.settings.limits);
+        co_return true;
+    }
+
+    // --ignore-hosts: bytes go both ways untouched until either side closes.
+    net::awaitable<void> tunnel(const Origin& origin) {
+        const auto pending = std::string(reader_->pending());
+        auto ex = device_.socket().get_executor();
+        auto up = std::make_shared<net::Stream>(net::tcp::socket(ex));
+        std::string failed;
+        try {
+            net::tcp::resolver resolver(ex);
+            const auto endpoints = co_await resolver.async_resolve(
+                origin.host, std::to_string(origin.port), net::use_awaitable);
+            co_await net::asio::async_connect(up->socket(), endpoints, net::use_awaitable);
+        } catch (const boost::system::system_error& e) {
+            failed = e.code().message();
+        }
+        if (!failed.empty()) {
+            ctx_.log->warn("{}: tunnel to {}: {}", client_, origin.authority(), failed);
+            co_await reply(502, "easproxy: cannot reach " + origin.authority() + "\n", true);
+            co_return;
+        }
+        ctx_.log->info("{}: CONNECT {} tunnelled untouched (--ignore-hosts)", client_,
+                       origin.authority());
+        if (!co_await try_write(
+                device_, net::asio::buffer("HTTP/1.1 200 Connection Established\r\n\r\n", 39)) ||
+            (!pending.empty() && !co_await try_write(*up, net::asio::buffer(pending)))) {
+            up->close();
+            co_return;
+        }
+        watchdog_.disarm();
+        // Upstream-to-device runs beside this coroutine; wait for it before the session ends.
+        bool other_done = false;
+        net::asio::steady_timer done(ex, std::chrono::steady_clock::time_point::max());
+        net::asio::co_spawn(ex, pump(*up, device_), [&](std::exception_ptr) {
+            other_done = true;
+            done.cancel();
+        });
+        co_await pump(device_, *up);
+        if (!other_done) {
+            boost::system::error_code ec;
+            co_await done.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
+        }
+    }
+
+    static net::awaitable<void> pump(net::Stream& from, net::Stream& to) {
+        std::array<char, 16 * 1024> buf;
+        try {
+            for (;;) {
+                const auto n = co_await from.read_some(net::asio::buffer(buf));
+                co_await to.write(net::asio::buffer(buf.data(), n));
+            }
+        } catch (const boost::system::system_error&) {
+        }
+        from.close();
+        to.close();
+    }
+
     static void set_host(http::MessageHead& head, const Origin& target) {
         drop_header(head, "Host");
         head.headers.insert(head.headers.begin(), {"Host", target.authority()});
@@ -472,15 +611,19 @@ class Session {
 
     // Reads and discards the rest of the request body so the connection can carry on.
     net::awaitable<bool> drain_request(Flow& flow) {
-        if (!reader_.parser().in_message()) co_return true;
+        // Its End may already be parsed and queued: read events up to it, not the parser state.
+        if (request_done_) co_return true;
         ReadFailure failure;
         for (;;) {
             watchdog_.expires_after(ctx_.settings.request_timeout);
-            auto ev = co_await reader_.next(failure, watchdog_.fired_flag());
+            auto ev = co_await reader_->next(failure, watchdog_.fired_flag());
             if (!ev) co_return false;
             if (ev->kind == http::EventKind::Body)
                 flow.request_body.append(ev->body, ctx_.settings.decode_limit);
-            if (ev->kind == http::EventKind::End) co_return true;
+            if (ev->kind == http::EventKind::End) {
+                request_done_ = true;
+                co_return true;
+            }
         }
     }
 

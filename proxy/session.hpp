@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <regex>
 
 #include "flow_events.hpp"
 #include "redirect_policy.hpp"
@@ -28,6 +29,12 @@ struct SessionContext {
     std::string listener;  // for flows: "https://0.0.0.0:8443"
     const RedirectRules& rules;
     Bindings& bindings;
+    Origin upstream;  // reverse mode: the CAS; regular mode: set per CONNECT or absolute URL
+    // Regular mode (explicit proxy): CONNECT is intercepted with a leaf from `leaves`, unless
+    // the host matches `ignore_hosts`, which are tunnelled untouched.
+    bool regular = false;
+    class LeafContexts* leaves = nullptr;
+    const std::regex* ignore_hosts = nullptr;
 };
 
 net::awaitable<void> run_session(net::tcp::socket socket, net::ssl::context* device_tls,

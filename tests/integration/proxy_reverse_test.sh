@@ -165,4 +165,30 @@ device legacy-refused --user alex --device-id LEGACY01 --device-type WindowsMobi
 check "a redirect to a host off the allowlist is not followed" test $? -eq 1
 check "  ... and says why" contains "$WORK/easproxy_refuse.err" "451 to .* not followed: host 127.0.0.1 is not on the follow allowlist"
 
+# --- regular mode: an explicit proxy; CONNECT intercepted with a leaf minted from --ca-dir -------
+start regular "$EASPROXY" --mode regular --ca-dir "$WORK/ca" --listen 127.0.0.1:0 \
+  --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/regular.jsonl" --ignore-hosts '^localhost$'
+wait_for "$WORK/regular.err" "listening on http://" 10 || exit 1
+REGULAR=$(grep -oE 'listening on http://127.0.0.1:[0-9]+' "$WORK/regular.err" | sed 's/listening on //')
+check "the CA is created with its key readable by its owner only" test "$(stat -c %a "$WORK/ca/ca-key.pem")" = 600
+code=$(curl -s -o /dev/null -w '%{http_code}' -x "$REGULAR" --cacert "$WORK/ca/ca-cert.pem" -u sam:Passw0rd -X OPTIONS "$CAS_A")
+check "a client trusting only the CA reaches the CAS through CONNECT" test "$code" = 200
+code=$(curl -s -o /dev/null -w '%{http_code}' -x "$REGULAR" --cacert "$WORK/ca/ca-cert.pem" -u alex:Passw0rd -X POST \
+  -H 'MS-ASProtocolVersion: 14.1' "$CAS_A?Cmd=FolderSync&User=alex&DeviceId=CURL1&DeviceType=curl")
+check "  ... and sees the 451, logged by easproxy" test "$code" = 451
+check "  ... decoded in the log" contains "$WORK/regular.err" "alex CURL1 curl FolderSync -> 451"
+check "the minted leaf names the host (SAN IP 127.0.0.1)" bash -c "echo | openssl s_client -proxy '${REGULAR#http://}' \
+  -connect '${ORIGIN_A#https://}' -CAfile '$WORK/ca/ca-cert.pem' -verify_return_error 2>/dev/null | grep -q 'Verify return code: 0'"
+LOCALHOST_A=${CAS_A/127.0.0.1/localhost}
+code=$(curl -s -o /dev/null -w '%{http_code}' -x "$REGULAR" --cacert "$WORK/cas-ca.pem" -u sam:Passw0rd -X OPTIONS "$LOCALHOST_A")
+check "--ignore-hosts tunnels untouched (the client sees the CAS's own certificate)" test "$code" = 200
+check "  ... and says so" contains "$WORK/regular.err" "CONNECT localhost:[0-9]+ tunnelled untouched"
+curl -s -x "$REGULAR" -w '%{http_code}\n' -o /dev/null "http://127.0.0.1:1/a" -o /dev/null "http://127.0.0.1:1/b" >"$WORK/two.txt"
+check "plain HTTP through the proxy: an unreachable host gives 502, twice on one connection" \
+  test "$(tr -d '\n' <"$WORK/two.txt")" = 502502
+chmod 644 "$WORK/ca/ca-key.pem"
+"$EASPROXY" --mode regular --ca-dir "$WORK/ca" --listen 127.0.0.1:0 >"$WORK/badkey.out" 2>&1
+check "a CA key readable by others is refused" test $? -eq 2
+check "  ... with a clear message" contains "$WORK/badkey.out" "readable by group or others \(mode 644\)"
+
 finish
