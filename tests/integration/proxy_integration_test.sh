@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# easproxy in reverse mode between real processes on 127.0.0.1: tools/fake-cas (two AD sites,
+# easproxy between real processes on 127.0.0.1: tools/fake-cas (two AD sites,
 # both internet-facing: the failover case of the seed article), easproxy in front of site A,
 # and tools/eas-device as compliant and legacy devices.
-#   proxy_reverse_test.sh BUILD_DIR SOURCE_DIR
+#   proxy_integration_test.sh BUILD_DIR SOURCE_DIR
+# Covers reverse mode (pass and follow), regular mode (CONNECT interception, --ignore-hosts),
+# bad input, upstream failure, streaming memory, and shutdown.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
