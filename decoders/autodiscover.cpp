@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ascii.hpp"
+
 namespace eas {
 namespace {
 
@@ -19,27 +21,8 @@ constexpr char kNsSeparator = '\x01';
 // hostile body of "<a><a><a>..." should not cost more than a few kilobytes of it.
 constexpr std::size_t kMaxDepth = 100;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && lower(a) == lower(b);
-}
-
 bool icontains(std::string_view haystack, std::string_view needle) {
-    return lower(haystack).find(lower(needle)) != std::string::npos;
-}
-
-std::string_view trim(std::string_view s) {
-    constexpr std::string_view ws = " \t\r\n";
-    const std::size_t b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) return {};
-    return s.substr(b, s.find_last_not_of(ws) - b + 1);
+    return to_lower(haystack).find(to_lower(needle)) != std::string::npos;
 }
 
 // Base for the request and response readers: owns the expat parser, the element stack and the
@@ -193,7 +176,7 @@ class Reader {
         std::string_view ns_part;
         std::string_view local_name;
         self->split(name, ns_part, local_name);
-        self->stack_.push_back({lower(local_name), std::string(ns_part)});
+        self->stack_.push_back({to_lower(local_name), std::string(ns_part)});
         if (self->stack_.size() == 1 && self->root_.empty()) self->root_ = self->stack_[0].local;
         self->text_.clear();
         self->on_start(attrs);
@@ -326,7 +309,7 @@ class ResponseReader : public Reader {
             }
         }
 
-        const std::string action = lower(r.outlook_action);
+        const std::string action = to_lower(r.outlook_action);
         const bool root_ok = root() == "autodiscover";
         if (!root().empty() && !root_ok) {
             w.push_back("root element is <" + root() + ">, not <Autodiscover>");

@@ -1,4 +1,5 @@
 #include "body_decoder.hpp"
+#include "ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,20 +9,13 @@
 namespace eas {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 // Media type without parameters, lower-cased: "Text/XML; charset=utf-8" -> "text/xml".
 std::string media_type(std::string_view content_type) {
     const auto semi = content_type.find(';');
     auto t = content_type.substr(0, semi);
     while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
     while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
-    return lower(t);
+    return to_lower(t);
 }
 
 bool starts_like_xml(std::string_view b) {
@@ -57,7 +51,7 @@ BodyKind sniff(std::string_view b) {
     if (looks_like_multipart(b)) return BodyKind::Multipart;
     if (wbxml::looks_like_wbxml(b)) return BodyKind::Wbxml;
     if (starts_like_xml(b)) {
-        const auto head = lower(b.substr(0, 4096));
+        const auto head = to_lower(b.substr(0, 4096));
         return head.find("autodiscover") != std::string::npos ? BodyKind::Autodiscover
                                                               : BodyKind::Xml;
     }
@@ -106,7 +100,7 @@ DecodedBody decode_body(std::string_view body, const BodyDecodeOptions& o) {
     if (coding.empty() && looks_like_gzip(body)) coding = "gzip";
     if (coding.empty() && !wbxml::looks_like_wbxml(body) && looks_like_zlib(body))
         coding = "deflate";
-    const std::string coding_lc = lower(coding);
+    const std::string coding_lc = to_lower(coding);
     if (!coding_lc.empty() && coding_lc != "identity") {
         auto inflated = inflate_body(body, coding, o.max_inflated);
         out.codings = std::move(inflated.codings);
@@ -149,7 +143,7 @@ DecodedBody decode_body(std::string_view body, const BodyDecodeOptions& o) {
             break;
         }
         case BodyKind::Autodiscover: {
-            const auto head = lower(body.substr(0, 4096));
+            const auto head = to_lower(body.substr(0, 4096));
             if (head.find("requestschema") != std::string::npos) {
                 auto r = decode_autodiscover_request(body);
                 if (r.error) {

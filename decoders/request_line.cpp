@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base64.hpp"
+#include "ascii.hpp"
 
 namespace eas {
 namespace {
@@ -64,22 +65,6 @@ constexpr std::uint16_t kEnglishUs = 0x0409;
 // and contains a space is not mistaken for one.
 constexpr std::array<std::string_view, 9> kMethods = {"GET",    "POST",  "OPTIONS", "HEAD", "PUT",
                                                       "DELETE", "PATCH", "CONNECT", "TRACE"};
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-    }
-    return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
 
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';

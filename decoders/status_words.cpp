@@ -1,4 +1,5 @@
 #include "status_words.hpp"
+#include "ascii.hpp"
 
 #include <array>
 #include <span>
@@ -16,18 +17,6 @@ std::string_view find_word(std::span<const Word> table, int code) {
         if (w.code == code) return w.text;
     }
     return {};
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
 }
 
 constexpr Word kHttp[] = {

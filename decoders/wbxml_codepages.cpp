@@ -4,6 +4,8 @@
 #include <cctype>
 #include <iterator>
 
+#include "ascii.hpp"
+
 namespace eas::wbxml {
 namespace {
 
@@ -76,16 +78,6 @@ struct Index {
     }
 };
 constexpr Index kIndex{};
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    }
-    return true;
-}
 
 }  // namespace
 

@@ -6,16 +6,6 @@
 
 namespace eas::http {
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    }
-    return true;
-}
-
 const std::string* MessageHead::find(std::string_view name) const {
     for (const auto& h : headers) {
         if (iequals(h.name, name)) return &h.value;

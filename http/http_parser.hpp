@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ascii.hpp"
+
 namespace eas::http {
 
 struct Header {
@@ -106,6 +108,6 @@ std::string serialize_head(const MessageHead& head);
 // Hop-by-hop headers a proxy must not forward (RFC 9110 7.6.1), plus those named in Connection.
 bool is_hop_by_hop(const MessageHead& head, std::string_view name);
 
-bool iequals(std::string_view a, std::string_view b);
+using eas::iequals;  // ASCII case-insensitive comparison, from common/ascii.hpp
 
 }  // namespace eas::http

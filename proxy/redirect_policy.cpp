@@ -1,4 +1,5 @@
 #include "redirect_policy.hpp"
+#include "ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,12 +8,6 @@
 
 namespace eas::proxy {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 bool is_address(const std::string& host) {
     return host.find(':') != std::string::npos || std::all_of(host.begin(), host.end(), [](char c) {
@@ -31,14 +26,14 @@ std::string domain_of(const std::string& host) {
 
 bool host_allowed(const std::string& host, const Origin& configured,
                   const std::vector<std::string>& allow) {
-    const std::string h = lower(host);
+    const std::string h = to_lower(host);
     if (allow.empty()) {
-        const std::string up = lower(configured.host);
+        const std::string up = to_lower(configured.host);
         if (is_address(up) || is_address(h)) return h == up;
         return domain_of(h) == domain_of(up);
     }
     for (auto entry : allow) {
-        entry = lower(entry);
+        entry = to_lower(entry);
         if (entry.rfind("*.", 0) == 0) entry = entry.substr(1);
         if (entry.front() == '.') {
             if (h.size() > entry.size() &&
@@ -92,7 +87,7 @@ RedirectVerdict check_redirect(const std::string& location, const Origin& config
 }
 
 std::string Bindings::key(const std::string& user, const std::string& device_id) {
-    return lower(user) + "/" + device_id;
+    return to_lower(user) + "/" + device_id;
 }
 
 std::optional<Origin> Bindings::find(const std::string& key) {

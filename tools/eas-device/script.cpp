@@ -1,4 +1,5 @@
 #include "script.hpp"
+#include "ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,19 +7,6 @@
 
 namespace eas::device {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
 
 std::optional<int> number(std::string_view s, int min, int max) {
     int value = 0;
@@ -73,7 +61,7 @@ std::optional<Script> parse_script(std::string_view text, bool loop, std::string
         if (item.empty()) continue;
 
         const auto colon = item.find(':');
-        const std::string name = lower(item.substr(0, colon));
+        const std::string name = to_lower(item.substr(0, colon));
         const std::string_view arg =
             colon == std::string_view::npos ? std::string_view{} : item.substr(colon + 1);
         Step step;
@@ -101,7 +89,7 @@ std::optional<Script> parse_script(std::string_view text, bool loop, std::string
             step.kind = Step::Kind::Sync;
             if (!arg.empty()) {
                 const auto eq = arg.find('=');
-                const std::string key = lower(arg.substr(0, eq));
+                const std::string key = to_lower(arg.substr(0, eq));
                 // -1: no usable number (a plain int keeps GCC's maybe-uninitialized quiet).
                 const int value = eq == std::string_view::npos
                                       ? -1

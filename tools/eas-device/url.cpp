@@ -1,4 +1,5 @@
 #include "url.hpp"
+#include "ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,13 +7,6 @@
 
 namespace eas::device {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 std::string bracketed(const std::string& host) {
     return host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -46,7 +40,7 @@ std::optional<Url> parse_url(std::string_view text, std::string* error) {
     const auto scheme_end = text.find("://");
     if (scheme_end == std::string_view::npos) return fail("not an absolute URL (no scheme://)");
     Url url;
-    url.scheme = lower(text.substr(0, scheme_end));
+    url.scheme = to_lower(text.substr(0, scheme_end));
     if (url.scheme != "https" && url.scheme != "http")
         return fail("scheme '" + url.scheme + "' is not https or http");
     url.port = url.tls() ? 443 : 80;
@@ -77,7 +71,7 @@ std::optional<Url> parse_url(std::string_view text, std::string* error) {
         if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
     }
     if (url.host.empty()) return fail("no host");
-    url.host = lower(url.host);
+    url.host = to_lower(url.host);
     if (!port_text.empty()) {
         unsigned value = 0;
         const auto [end, ec] =

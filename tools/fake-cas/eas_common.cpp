@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "handlers.hpp"
+#include "wbxml_xml_writer.hpp"
 #include "wbxml_decoder.hpp"
 
 namespace fakecas {
@@ -34,24 +35,11 @@ constexpr std::array<CommandRoot, 19> kRoots = {{
     {"Find", "Find", "Find"},
 }};
 
+// Text into XML content: the decoders' escaping (also keeps CR, which XML parsers drop).
 std::string html_escape(const std::string& s) {
     std::string out;
     out.reserve(s.size() + 16);
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            default:
-                out += c;
-        }
-    }
+    eas::wbxml::append_escaped(out, s);
     return out;
 }
 

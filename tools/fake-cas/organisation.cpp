@@ -1,22 +1,10 @@
 #include "organisation.hpp"
+#include "ascii.hpp"
 
 #include <cctype>
 
 namespace fakecas {
-namespace {
-
-bool iequals(const std::string& a, const std::string& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-}  // namespace
+using eas::iequals;
 
 std::string Cas::url() const {
     const bool v6 = host.find(':') != std::string::npos;
