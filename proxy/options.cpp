@@ -2,11 +2,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 namespace eas::proxy {
 
 std::optional<int> parse_options(int argc, char** argv, Options& o) {
+    // Like ~/.mitmproxy: the CA lives with the user, never in a working tree.
+    const char* home = std::getenv("HOME");
+    o.ca_dir = home && *home ? std::string(home) + "/.easproxy" : "easproxy-ca";
     CLI::App app{
         "easproxy: an intercepting, TLS-terminating proxy for Exchange ActiveSync.\n"
         "Every exchange is decoded (request line in both query forms, headers, WBXML bodies) and "

@@ -112,7 +112,10 @@ TEST_CASE("processing instructions outside the root survive XML and back (fuzz f
 }
 
 TEST_CASE("a LITERAL naming the empty string survives XML and back (fuzz finding)") {
-    static const char raw[] = "\x03\x01\x6A\x01" "\0" "\x45\x04\x00\x01";  // Sync > LITERAL ""
+    static const char raw[] =
+        "\x03\x01\x6A\x01"
+        "\0"
+        "\x45\x04\x00\x01";  // Sync > LITERAL ""
     const auto decoded = decode(std::string_view(raw, sizeof raw - 1));
     REQUIRE(decoded.ok());
     const auto back = read_xml(to_xml(decoded.document));
