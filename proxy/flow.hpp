@@ -61,7 +61,8 @@ struct Flow {
 
     // 451 handling (redirect policy issue): what the upstream said and what was done.
     std::string ms_location;
-    std::string redirect_decision;            // "pass", "followed", "refused: <why>"
+    std::string redirect_decision;            // "pass", "followed", "rewritten", "refused: <why>"
+    std::string rewritten_location;           // X-MS-Location as sent to the device, when changed
     std::vector<std::string> redirect_chain;  // upstreams that answered 451, when followed
 
     std::string

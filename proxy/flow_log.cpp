@@ -52,6 +52,13 @@ void FlowLog::response_complete(const Flow& f) {
             " up, " + size_text(f.response_body.bytes) + " down";
     if (!summary.body_note.empty()) line += " [" + summary.body_note + "]";
 
+    if (status == 451 && f.redirect_decision == "rewritten") {
+        log_->warn(
+            "{} | HTTP 451 rewritten: the device is told {} (itself); its requests will go to {} "
+            "through easproxy",
+            line, f.rewritten_location, f.ms_location);
+        return;
+    }
     if (status == 451) {
         log_->warn(
             "{} | HTTP 451 redirect: X-MS-Location {} (requested {}; User-Agent {}; device told to "

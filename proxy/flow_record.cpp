@@ -197,6 +197,7 @@ nlohmann::json flow_record(const Flow& f, const RecordOptions& o) {
     if (!f.ms_location.empty()) {
         j["redirect"] = {{"x_ms_location", f.ms_location}, {"decision", f.redirect_decision}};
         if (!f.redirect_chain.empty()) j["redirect"]["answered_451"] = f.redirect_chain;
+        if (!f.rewritten_location.empty()) j["redirect"]["sent_to_device"] = f.rewritten_location;
     }
     if (!f.error.empty()) {
         j["error"] = {{"stage", f.error_stage}, {"reason", f.error}};

@@ -1,11 +1,72 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <regex>
 
 #include <cstdlib>
 #include <iostream>
 
 namespace eas::proxy {
+
+bool load_device_rules(const std::string& path, std::vector<DeviceRule>& out, std::string& error) {
+    toml::table doc;
+    try {
+        doc = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        error = path + ":" + std::to_string(e.source().begin.line) + ":" +
+                std::to_string(e.source().begin.column) + ": " + std::string(e.description());
+        return false;
+    }
+    const auto* rules = doc["rule"].as_array();
+    if (!rules) return true;
+    int index = 0;
+    for (const auto& node : *rules) {
+        ++index;
+        const auto* t = node.as_table();
+        const std::string where = path + ": rule " + std::to_string(index);
+        if (!t) {
+            error = where + " is not a table ([[rule]])";
+            return false;
+        }
+        DeviceRule r;
+        r.name = "rule " + std::to_string(index);
+        const auto mode_text = (*t)["on_451"].value<std::string>();
+        const auto mode = mode_text ? parse_mode(*mode_text) : std::nullopt;
+        if (!mode) {
+            error = where + " needs on_451 = \"pass\", \"rewrite\" or \"follow\"";
+            return false;
+        }
+        r.mode = *mode;
+        for (auto&& [key, value] : *t) {
+            const std::string k(key.str());
+            if (k == "on_451" || k == "name") continue;
+            std::string* field = k == "device_type"  ? &r.device_type
+                                 : k == "device_id"  ? &r.device_id
+                                 : k == "user"       ? &r.user
+                                 : k == "user_agent" ? &r.user_agent
+                                                     : nullptr;
+            if (!field || !value.is_string()) {
+                error = where + ": \"" + k +
+                        "\" is not one of device_type, device_id, user, user_agent (strings)";
+                return false;
+            }
+            *field = *value.value<std::string>();
+            if (!field->empty() && field->front() == '~') {
+                try {
+                    std::regex check(field->substr(1));
+                } catch (const std::regex_error& e) {
+                    error = where + ": " + k + " regex \"" + field->substr(1) + "\": " + e.what();
+                    return false;
+                }
+            }
+        }
+        if (auto name = (*t)["name"].value<std::string>()) r.name += " (" + *name + ")";
+        out.push_back(std::move(r));
+    }
+    return true;
+}
 
 std::optional<int> parse_options(int argc, char** argv, Options& o) {
     // Like ~/.mitmproxy: the CA lives with the user, never in a working tree.
@@ -20,8 +81,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
         "  easproxy --mode reverse:https://mail.contoso.com --listen 0.0.0.0:443 --cert proxy.pem "
         "--trace flows.jsonl\n",
         "easproxy"};
-    app.set_config("--config", "",
-                   "Read options from a TOML file (keys as the long options: listen = \"...\")");
+    auto* config = app.set_config(
+        "--config", "",
+        "Read options from a TOML file (keys as the long options: listen = \"...\")");
     app.add_option(
            "--mode", o.mode,
            "reverse:URL (forward everything to the CAS at URL) or regular (explicit proxy: CONNECT "
@@ -86,10 +148,20 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     app.add_option("--log-level", o.log_level, "debug, info, warn or error")
         ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
         ->capture_default_str();
+    // [[rule]] tables are read below with toml++; CLI11 reads the flat keys.
+    app.allow_config_extras(true);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    }
+    if (config->count() > 0) {
+        o.config_file = config->as<std::string>();
+        std::string error;
+        if (!load_device_rules(o.config_file, o.device_rules, error)) {
+            std::cerr << "easproxy: --config " << error << "\n";
+            return 2;
+        }
     }
     return std::nullopt;
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "redirect_policy.hpp"
 #include "settings.hpp"
 
 namespace eas::proxy {
@@ -26,7 +27,12 @@ struct Options {
     unsigned threads = 0;          // 0: one per core
     unsigned shutdown_grace = 10;  // seconds in-flight flows get on SIGTERM
     Settings settings;
+    std::string config_file;
+    std::vector<DeviceRule> device_rules;  // [[rule]] tables of the config file
 };
+
+// Reads the [[rule]] tables of a TOML config file (see README, "HTTP 451").
+bool load_device_rules(const std::string& path, std::vector<DeviceRule>& out, std::string& error);
 
 // Parses argv (and --config FILE). Returns an exit code to use now (0 for --help), or nullopt
 // to go on with `out` filled in.

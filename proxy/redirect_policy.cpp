@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 
 #include "http_parser.hpp"
 
@@ -47,6 +48,56 @@ bool host_allowed(const std::string& host, const Origin& configured,
 }
 
 }  // namespace
+
+namespace {
+
+bool field_matches(const std::string& pattern, std::string_view value) {
+    if (pattern.empty()) return true;
+    if (pattern.front() == '~') {
+        try {
+            return std::regex_search(
+                std::string(value),
+                std::regex(pattern.substr(1), std::regex::ECMAScript | std::regex::icase));
+        } catch (const std::regex_error&) {
+            return false;  // the config loader rejects bad patterns before they get here
+        }
+    }
+    return iequals(pattern, value);
+}
+
+}  // namespace
+
+bool rule_matches(const DeviceRule& r, const DeviceIdentity& who) {
+    return field_matches(r.device_type, who.device_type) &&
+           field_matches(r.device_id, who.device_id) && field_matches(r.user, who.user) &&
+           field_matches(r.user_agent, who.user_agent);
+}
+
+On451 mode_for(const RedirectRules& rules, const DeviceIdentity& who) {
+    for (const auto& r : rules.device_rules) {
+        if (rule_matches(r, who)) return r.mode;
+    }
+    return rules.mode;
+}
+
+std::string_view mode_name(On451 mode) {
+    switch (mode) {
+        case On451::Pass:
+            return "pass";
+        case On451::Rewrite:
+            return "rewrite";
+        case On451::Follow:
+            return "follow";
+    }
+    return "pass";
+}
+
+std::optional<On451> parse_mode(std::string_view text) {
+    if (iequals(text, "pass")) return On451::Pass;
+    if (iequals(text, "rewrite")) return On451::Rewrite;
+    if (iequals(text, "follow")) return On451::Follow;
+    return std::nullopt;
+}
 
 RedirectVerdict check_redirect(const std::string& location, const Origin& configured,
                                const RedirectRules& rules, const std::set<std::string>& visited,

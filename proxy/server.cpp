@@ -74,12 +74,15 @@ int run_server(const Options& o) {
     }
     settings.upstream = *upstream;
     RedirectRules rules;
-    rules.mode = o.on_451 == "follow" ? On451::Follow : On451::Pass;
+    rules.mode = parse_mode(o.on_451).value_or(On451::Pass);
     rules.allow = o.follow_allow;
-    if (o.on_451 == "rewrite") {
-        log->warn(
-            "--on-451 rewrite is not available yet: 451 responses pass through to devices (and are "
-            "logged)");
+    rules.device_rules = o.device_rules;
+    for (const auto& r : rules.device_rules) {
+        log->info("{}: 451 {} for devices with{}{}{}{}", r.name, mode_name(r.mode),
+                  r.device_type.empty() ? "" : " DeviceType " + r.device_type,
+                  r.device_id.empty() ? "" : " DeviceId " + r.device_id,
+                  r.user.empty() ? "" : " User " + r.user,
+                  r.user_agent.empty() ? "" : " User-Agent " + r.user_agent);
     }
     Bindings bindings(rules.binding_ttl);
 

@@ -208,7 +208,10 @@ class Session {
         const std::string binding_key = Bindings::key(flow.user(), flow.eas.device_id);
         Origin target = upstream_;
         bool from_binding = false;
-        if (rules.mode == On451::Follow && !flow.eas.device_id.empty()) {
+        const On451 mode =
+            mode_for(rules, DeviceIdentity{flow.user(), flow.eas.device_id, flow.eas.device_type,
+                                           flow.request.value_or("User-Agent")});
+        if (mode != On451::Pass && !flow.eas.device_id.empty()) {
             if (auto bound = ctx_.bindings.find(binding_key)) {
                 target = *bound;
                 from_binding = true;
@@ -239,7 +242,7 @@ class Session {
         http::MessageHead up_head = forward_head(flow.request, request_framing, false);
         set_host(up_head, target);
         const std::string up_head_text = http::serialize_head(up_head);
-        bool replayable = rules.mode == On451::Follow;
+        bool replayable = mode == On451::Follow;
         std::string replay;
         up_watchdog->expires_after(ctx_.settings.send_timeout);
         if (!co_await try_write(conn->stream, net::asio::buffer(up_head_text))) {
@@ -309,13 +312,27 @@ class Session {
             flow.ms_location = flow.response->value_or("X-MS-Location");
             flow.redirect_decision = "pass";
             ctx_.events.redirect_seen(flow);
-            if (rules.mode != On451::Follow) break;
+            if (mode == On451::Pass) break;
             if (from_binding) {
                 // The upstream this device was bound to redirects it again: forget that binding.
                 ctx_.bindings.drop(binding_key);
                 from_binding = false;
             }
             auto verdict = check_redirect(flow.ms_location, upstream_, rules, visited, hops);
+            if (mode == On451::Rewrite) {
+                // The device is told to come back here (the URL it used); easproxy remembers
+                // where it really belongs and sends its next requests there.
+                if (verdict.allowed) {
+                    if (!flow.eas.device_id.empty())
+                        ctx_.bindings.bind(binding_key, verdict.target);
+                    flow.redirect_decision = "rewritten";
+                } else {
+                    flow.redirect_decision = "refused: " + verdict.reason;
+                    ctx_.log->warn("{} {}: 451 to {} not rewritten: {}; the 451 goes to the device",
+                                   who(flow), flow.eas.command, flow.ms_location, verdict.reason);
+                }
+                break;
+            }
             if (verdict.allowed && !replayable) {
                 verdict.allowed = false;
                 verdict.reason = "the request body is over the " +
@@ -385,6 +402,21 @@ class Session {
         // Response to the device: head, then the body as it arrives.
         Framing response_framing = Framing::None;
         http::MessageHead device_head = forward_head(*flow.response, response_framing, true);
+        if (flow.response->status == 451 &&
+            (flow.redirect_decision == "rewritten" || flow.ms_location.empty())) {
+            // Rewritten: exactly the scheme, host, port and path this device used (devices keep
+            // only parts of it). And never a 451 without X-MS-Location: devices fail on that.
+            drop_header(device_head, "X-MS-Location");
+            flow.rewritten_location = own_url(flow.request);
+            device_head.headers.push_back({"X-MS-Location", flow.rewritten_location});
+            if (flow.ms_location.empty()) {
+                ctx_.log->warn(
+                    "{} {}: the upstream's 451 has no X-MS-Location; easproxy added {} so the "
+                    "device "
+                    "does not fail",
+                    who(flow), flow.eas.command, flow.rewritten_location);
+            }
+        }
         const bool close_after = !device_keep_alive || response_framing == Framing::Close;
         if (close_after) device_head.headers.push_back({"Connection", "close"});
         const std::string device_head_text = http::serialize_head(device_head);
@@ -548,6 +580,15 @@ class Session {
         }
         from.close();
         to.close();
+    }
+
+    // The URL the device used for this request, without the query.
+    std::string own_url(const http::MessageHead& request) const {
+        const std::string host = request.value_or("Host", "localhost");
+        const auto q = request.target.find('?');
+        std::string path = request.target.substr(0, q);
+        if (path.empty() || path.front() != '/') path = "/Microsoft-Server-ActiveSync";
+        return std::string(device_.is_tls() ? "https://" : "http://") + host + path;
     }
 
     static void set_host(http::MessageHead& head, const Origin& target) {

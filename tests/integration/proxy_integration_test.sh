@@ -167,6 +167,43 @@ device legacy-refused --user alex --device-id LEGACY01 --device-type WindowsMobi
 check "a redirect to a host off the allowlist is not followed" test $? -eq 1
 check "  ... and says why" contains "$WORK/easproxy_refuse.err" "451 to .* not followed: host 127.0.0.1 is not on the follow allowlist"
 
+# --- per-device rules: follow for the legacy DeviceType, pass for the rest (the seed case) --------
+cat >"$WORK/rules.toml" <<'TOML'
+on-451 = "pass"
+
+[[rule]]
+name = "legacy Windows Mobile"
+device_type = "WindowsMobile"
+on_451 = "follow"
+
+[[rule]]
+user_agent = "~^Broken/"
+on_451 = "rewrite"
+TOML
+start easproxy_rules "$EASPROXY" --config "$WORK/rules.toml" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 \
+  --cert "$WORK/proxy.pem" --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/rules.jsonl"
+wait_for "$WORK/easproxy_rules.err" "listening on https://" 10 || exit 1
+check "the rules are announced at start" contains "$WORK/easproxy_rules.err" "rule 1 \(legacy Windows Mobile\): 451 follow"
+URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_rules.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
+device rules-legacy --user alex --device-id WMRULE01 --device-type WindowsMobile --behaviour legacy --retries 0 \
+  --script foldersync
+check "the rule makes easproxy follow for the legacy DeviceType" test $? -eq 0
+device rules-iphone --user alex --device-id IPRULE01 --device-type iPhone --script foldersync
+check "  ... while an iPhone gets the 451 itself (pass) and moves on its own" contains "$WORK/rules-iphone.out" "451: moving to $CAS_B"
+
+# --- rewrite: the device is told to come back to easproxy, which sends it to site B -------------
+device rewritten --user alex --device-id BROKEN01 --device-type Phone --user-agent 'Broken/1.0' \
+  --script foldersync,sync
+check "a rewritten 451 brings the compliant device back through easproxy, and it syncs" test $? -eq 0
+check "  ... the device was sent to easproxy's own URL" contains "$WORK/rewritten.out" "451: moving to $URL"
+check "  ... the rewrite is logged" contains "$WORK/easproxy_rules.err" "HTTP 451 rewritten: the device is told $URL"
+check "  ... and its later requests went to site B through easproxy" contains "$WORK/rules.jsonl" \
+  "\"command\":\"Sync\".*\"upstream\":\"${CAS_B%/Microsoft-Server-ActiveSync}\""
+printf '[[rule]]\ndevice_type = "x"\non_451 = "sometimes"\n' >"$WORK/bad.toml"
+"$EASPROXY" --config "$WORK/bad.toml" --mode "reverse:$ORIGIN_A" >"$WORK/badconfig.out" 2>&1
+check "a bad rule is refused at start, naming the rule" contains "$WORK/badconfig.out" "rule 1 needs on_451"
+kill -TERM "$PID_easproxy_rules" && wait_exit "$PID_easproxy_rules" 5
+
 # --- regular mode: an explicit proxy; CONNECT intercepted with a leaf minted from --ca-dir -------
 start regular "$EASPROXY" --mode regular --ca-dir "$WORK/ca" --listen 127.0.0.1:0 \
   --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/regular.jsonl" --ignore-hosts '^localhost$'

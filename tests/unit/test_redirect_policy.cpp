@@ -68,3 +68,23 @@ TEST_CASE("bindings remember where a device was moved, until dropped or expired"
     expired.bind(key, origin("https://mail2.contoso.com"));
     CHECK_FALSE(expired.find(key));
 }
+
+TEST_CASE("per-device rules: first match wins, exact or ~regex, empty fields match anything") {
+    RedirectRules rules;
+    rules.mode = On451::Pass;
+    DeviceRule legacy;
+    legacy.device_type = "windowsmobile";
+    legacy.mode = On451::Follow;
+    DeviceRule by_agent;
+    by_agent.user_agent = "~^MSFT-PPC/5\\.";
+    by_agent.mode = On451::Rewrite;
+    rules.device_rules = {legacy, by_agent};
+    CHECK(mode_for(rules, {"alex", "D1", "WindowsMobile", "x"}) == On451::Follow);
+    CHECK(mode_for(rules, {"alex", "D1", "PocketPC", "MSFT-PPC/5.2.5082"}) == On451::Rewrite);
+    CHECK(mode_for(rules, {"alex", "D1", "iPhone", "Apple-iPhone/1"}) == On451::Pass);
+    CHECK(mode_for(rules, {"alex", "D1", "WindowsMobile2", "x"}) ==
+          On451::Pass);  // exact, not prefix
+    CHECK(parse_mode("FOLLOW") == On451::Follow);
+    CHECK_FALSE(parse_mode("sometimes"));
+    CHECK(mode_name(On451::Rewrite) == "rewrite");
+}
