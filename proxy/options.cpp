@@ -72,6 +72,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     // Like ~/.mitmproxy: the CA lives with the user, never in a working tree.
     const char* home = std::getenv("HOME");
     o.ca_dir = home && *home ? std::string(home) + "/.easproxy" : "easproxy-ca";
+    o.state_file =
+        (home && *home ? std::string(home) + "/.easproxy" : std::string(".")) + "/redirects.json";
     CLI::App app{
         "easproxy: an intercepting, TLS-terminating proxy for Exchange ActiveSync.\n"
         "Every exchange is decoded (request line in both query forms, headers, WBXML bodies) and "
@@ -115,6 +117,10 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     app.add_option("--on-451", o.on_451,
                    "What to do with HTTP 451: pass (forward and log), rewrite, follow")
         ->check(CLI::IsMember({"pass", "rewrite", "follow"}))
+        ->capture_default_str();
+    app.add_option("--state", o.state_file,
+                   "File keeping the redirect bindings (user/device -> upstream) across restarts; "
+                   "\"\" for none")
         ->capture_default_str();
     app.add_option("--follow-allow", o.follow_allow,
                    "Hosts a 451 may be followed or rewritten to (comma list)")

@@ -13,10 +13,12 @@ namespace eas::proxy {
 struct Options {
     std::string mode = "reverse:";  // "reverse:URL" or "regular"
     std::string listen = "127.0.0.1:8443";
-    std::string cert;          // PEM with chain and key (reverse mode)
-    bool plain = false;        // reverse mode without TLS (behind a TLS-offloading load balancer)
-    std::string ca_dir;        // default: ~/.easproxy (set in parse_options)
-    std::string ignore_hosts;  // regex: CONNECT hosts tunnelled untouched
+    std::string cert;    // PEM with chain and key (reverse mode)
+    bool plain = false;  // reverse mode without TLS (behind a TLS-offloading load balancer)
+    std::string ca_dir;  // default: ~/.easproxy (set in parse_options)
+    std::string ignore_hosts;
+    std::string state_file;  // redirect bindings; default ~/.easproxy/redirects.json  // regex:
+                             // CONNECT hosts tunnelled untouched
     std::string upstream_ca;
     bool upstream_insecure = false;
     std::string trace;

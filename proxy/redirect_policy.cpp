@@ -137,29 +137,4 @@ RedirectVerdict check_redirect(const std::string& location, const Origin& config
     return v;
 }
 
-std::string Bindings::key(const std::string& user, const std::string& device_id) {
-    return to_lower(user) + "/" + device_id;
-}
-
-std::optional<Origin> Bindings::find(const std::string& key) {
-    std::lock_guard lock(mutex_);
-    const auto it = entries_.find(key);
-    if (it == entries_.end()) return std::nullopt;
-    if (it->second.expires < std::chrono::steady_clock::now()) {
-        entries_.erase(it);
-        return std::nullopt;
-    }
-    return it->second.target;
-}
-
-void Bindings::bind(const std::string& key, const Origin& target) {
-    std::lock_guard lock(mutex_);
-    entries_[key] = Entry{target, std::chrono::steady_clock::now() + ttl_};
-}
-
-void Bindings::drop(const std::string& key) {
-    std::lock_guard lock(mutex_);
-    entries_.erase(key);
-}
-
 }  // namespace eas::proxy

@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -61,24 +60,5 @@ struct RedirectVerdict {
 RedirectVerdict check_redirect(const std::string& location, const Origin& configured,
                                const RedirectRules& rules, const std::set<std::string>& visited,
                                int hops);
-
-// user/device -> the upstream a 451 moved it to. Shared by all I/O threads.
-class Bindings {
-  public:
-    explicit Bindings(std::chrono::seconds ttl) : ttl_(ttl) {}
-    std::optional<Origin> find(const std::string& key);
-    void bind(const std::string& key, const Origin& target);
-    void drop(const std::string& key);
-    static std::string key(const std::string& user, const std::string& device_id);
-
-  private:
-    struct Entry {
-        Origin target;
-        std::chrono::steady_clock::time_point expires;
-    };
-    std::chrono::seconds ttl_;
-    std::mutex mutex_;
-    std::map<std::string, Entry> entries_;
-};
 
 }  // namespace eas::proxy

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <filesystem>
 #include <list>
 #include <regex>
 #include <thread>
@@ -84,7 +85,19 @@ int run_server(const Options& o) {
                   r.user.empty() ? "" : " User " + r.user,
                   r.user_agent.empty() ? "" : " User-Agent " + r.user_agent);
     }
-    Bindings bindings(rules.binding_ttl);
+    if (!o.state_file.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(std::filesystem::path(o.state_file).parent_path(), ec);
+    }
+    Bindings bindings(rules.binding_ttl, o.state_file, error);
+    if (!error.empty()) {
+        log->error("--state {}", error);
+        return 2;
+    }
+    if (const auto kept = bindings.list(); !kept.empty()) {
+        log->info("{} redirect binding(s) kept from {} (easproxy redirects list)", kept.size(),
+                  o.state_file);
+    }
 
     // Regular mode: a plain listener; CONNECT gets a certificate minted from the CA.
     std::unique_ptr<LeafContexts> leaves;

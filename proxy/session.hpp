@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "flow_events.hpp"
+#include "bindings.hpp"
 #include "redirect_policy.hpp"
 #include "settings.hpp"
 #include "stream.hpp"

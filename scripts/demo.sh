@@ -53,7 +53,8 @@ start_proxy() {  # LOG-NAME EXTRA-OPTIONS...
   shift
   echo "  build/easproxy --mode reverse:${cas_a%/Microsoft-Server-ActiveSync} --listen 127.0.0.1:0 --cert proxy.pem --trace flows.jsonl $*"
   build/easproxy --mode "reverse:${cas_a%/Microsoft-Server-ActiveSync}" --listen 127.0.0.1:0 \
-    --cert "$work/proxy.pem" --upstream-ca "$work/cas-ca.pem" --trace "$work/flows.jsonl" "$@" \
+    --cert "$work/proxy.pem" --upstream-ca "$work/cas-ca.pem" --trace "$work/flows.jsonl" \
+    --state "$work/redirects.json" "$@" \
     2> >(tee "$work/$name.log" | sed -u 's/^/  [easproxy] /' >&2) &
   proxy_pid=$!
   pids+=($proxy_pid)

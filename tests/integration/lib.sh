@@ -4,6 +4,9 @@
 
 BUILD=${1:?build directory}
 WORK=$(mktemp -d /tmp/easproxy-it.XXXXXX)
+# easproxy keeps its CA and redirect bindings under $HOME/.easproxy: never the real one in a test.
+export HOME=$WORK/home
+mkdir -p "$HOME"
 PIDS=()
 PASSED=0
 FAILED=0

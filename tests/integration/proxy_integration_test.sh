@@ -157,6 +157,22 @@ check "  ... and traced" contains "$WORK/follow.jsonl" '"decision":"followed"'
 check "  ... later requests go to site B directly (bound)" contains "$WORK/follow.jsonl" \
   "\"command\":\"Sync\".*\"upstream\":\"${CAS_B%/Microsoft-Server-ActiveSync}\""
 kill -TERM "$PID_easproxy_follow" && wait_exit "$PID_easproxy_follow" 5
+"$EASPROXY" redirects list >"$WORK/redirects.txt" 2>&1
+check "easproxy redirects list shows the binding after a stop" contains "$WORK/redirects.txt" \
+  "^alex/LEGACY01 -> ${CAS_B}  \(until "
+start easproxy_follow2 "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
+  --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/follow2.jsonl" --on-451 follow
+wait_for "$WORK/easproxy_follow2.err" "listening on https://" 10 || exit 1
+check "a restarted easproxy says it kept the bindings" contains "$WORK/easproxy_follow2.err" "redirect binding\(s\) kept from"
+URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_follow2.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
+device legacy-again --user alex --device-id LEGACY01 --device-type WindowsMobile --behaviour legacy --retries 0 \
+  --script foldersync
+check "after the restart the bound device goes to site B directly" test $? -eq 0
+check "  ... with no 451 on the way" bash -c "! grep -q x_ms_location '$WORK/follow2.jsonl'"
+kill -TERM "$PID_easproxy_follow2" && wait_exit "$PID_easproxy_follow2" 5
+"$EASPROXY" redirects clear alex/LEGACY01 >"$WORK/clear.txt" 2>&1
+check "easproxy redirects clear forgets one binding" contains "$WORK/clear.txt" "cleared 1 binding"
+"$EASPROXY" redirects clear >/dev/null 2>&1
 
 start easproxy_refuse "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
   --upstream-ca "$WORK/cas-ca.pem" --on-451 follow --follow-allow mail.contoso.com

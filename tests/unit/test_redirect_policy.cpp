@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "bindings.hpp"
 #include "redirect_policy.hpp"
 
 using namespace eas::proxy;
