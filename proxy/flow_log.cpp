@@ -52,6 +52,21 @@ void FlowLog::response_complete(const Flow& f) {
             " up, " + size_text(f.response_body.bytes) + " down";
     if (!summary.body_note.empty()) line += " [" + summary.body_note + "]";
 
+    // Autodiscover is the other way devices are moved between servers: say so as loudly.
+    if (!summary.autodiscover_redirect.empty()) {
+        log_->warn("{} | Autodiscover {}: the device is sent to {}", line,
+                   summary.autodiscover_redirect == "redirect_address"
+                       ? "Redirect (new e-mail address)"
+                       : "redirectUrl (new Autodiscover URL)",
+                   summary.autodiscover_target);
+        return;
+    }
+    if ((status == 301 || status == 302 || status == 307 || status == 308) &&
+        f.request.target.find("utodiscover") != std::string::npos) {
+        log_->warn("{} | Autodiscover HTTP {} to {}", line, status,
+                   f.response->value_or("Location", "(no Location)"));
+        return;
+    }
     if (status == 451 && f.redirect_decision == "rewritten") {
         log_->warn(
             "{} | HTTP 451 rewritten: the device is told {} (itself); its requests will go to {} "

@@ -158,6 +158,15 @@ FlowSummary summarize(const Flow& flow, const RecordOptions& o) {
         s.response_kind = side.decoded ? std::string(body_kind_name(side.body.kind)) : "";
         s.body_note = side.note;
         if (side.body.has_document) s.status = first_status(side.body.document, false);
+        if (const auto& ad = side.body.autodiscover_response) {
+            if (ad->kind == AutodiscoverKind::RedirectAddress) {
+                s.autodiscover_redirect = "redirect_address";
+                s.autodiscover_target = ad->redirect_address;
+            } else if (ad->kind == AutodiscoverKind::RedirectUrl) {
+                s.autodiscover_redirect = "redirect_url";
+                s.autodiscover_target = ad->redirect_url;
+            }
+        }
     }
     return s;
 }

@@ -25,6 +25,9 @@ struct FlowSummary {
     std::optional<EasStatus> status;
     std::string response_kind;  // "wbxml", "empty"...
     std::string body_note;      // "body not decoded: 1048576 bytes over the 4194304-byte limit"
+    // Autodiscover moving a device: "redirect_address" / "redirect_url" and where to.
+    std::string autodiscover_redirect;
+    std::string autodiscover_target;
 };
 
 FlowSummary summarize(const Flow& flow, const RecordOptions& options);
