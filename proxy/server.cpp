@@ -11,6 +11,7 @@
 
 #include "flow_log.hpp"
 #include "leaf_contexts.hpp"
+#include "redirect_counters.hpp"
 #include "session.hpp"
 #include "tls_context.hpp"
 #include "trace_writer.hpp"
@@ -155,6 +156,8 @@ int run_server(const Options& o) {
     record.keep_secrets = o.keep_secrets;
     FlowEvents events;
     events.add(std::make_shared<FlowLog>(log, record));
+    auto counters = std::make_shared<RedirectCounters>();
+    events.add(counters);
     std::shared_ptr<TraceWriter> trace;
     if (!o.trace.empty()) {
         trace = std::make_shared<TraceWriter>(o.trace, record, error);
@@ -243,9 +246,19 @@ int run_server(const Options& o) {
 
     // Signals.
     net::asio::signal_set signals(main_io, SIGINT, SIGTERM, SIGHUP);
+    signals.add(SIGUSR1);
     std::function<void(boost::system::error_code, int)> on_signal =
         [&](boost::system::error_code ec, int sig) {
             if (ec) return;
+            if (sig == SIGUSR1) {
+                log->info(
+                    "SIGUSR1 status: {} connection(s) in flight, {} flow(s) so far, {} redirect "
+                    "binding(s)",
+                    active.load(), next_flow_id.load(), bindings.list().size());
+                for (const auto& line : counters->report()) log->info("  redirects {}", line);
+                signals.async_wait(on_signal);
+                return;
+            }
             if (sig == SIGHUP) {
                 log->info("SIGHUP: reopening the trace file");
                 if (trace) trace->reopen();
@@ -294,6 +307,7 @@ int run_server(const Options& o) {
                       ? ", " + std::to_string(trace->write_errors()) + " write error(s)"
                       : "");
     }
+    for (const auto& line : counters->report()) log->info("redirects {}", line);
     log->info("easproxy stopped");
     return 0;
 }

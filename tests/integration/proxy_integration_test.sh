@@ -156,6 +156,9 @@ check "  ... the follow is logged loudly" contains "$WORK/easproxy_follow.err" \
 check "  ... and traced" contains "$WORK/follow.jsonl" '"decision":"followed"'
 check "  ... later requests go to site B directly (bound)" contains "$WORK/follow.jsonl" \
   "\"command\":\"Sync\".*\"upstream\":\"${CAS_B%/Microsoft-Server-ActiveSync}\""
+kill -USR1 "$PID_easproxy_follow"
+wait_for "$WORK/easproxy_follow.err" "redirects https://127.0.0.1:[0-9]+: 451 seen [1-9][0-9]*, passed 0, followed [1-9]" 5
+check "SIGUSR1 prints the redirect counters per upstream" test $? -eq 0
 kill -TERM "$PID_easproxy_follow" && wait_exit "$PID_easproxy_follow" 5
 "$EASPROXY" redirects list >"$WORK/redirects.txt" 2>&1
 check "easproxy redirects list shows the binding after a stop" contains "$WORK/redirects.txt" \
@@ -182,6 +185,8 @@ device legacy-refused --user alex --device-id LEGACY01 --device-type WindowsMobi
   --script foldersync
 check "a redirect to a host off the allowlist is not followed" test $? -eq 1
 check "  ... and says why" contains "$WORK/easproxy_refuse.err" "451 to .* not followed: host 127.0.0.1 is not on the follow allowlist"
+kill -TERM "$PID_easproxy_refuse" && wait_exit "$PID_easproxy_refuse" 5
+check "  ... and counts it by reason at shutdown" contains "$WORK/easproxy_refuse.err" "refused 1 \(allowlist 1\)"
 
 # --- per-device rules: follow for the legacy DeviceType, pass for the rest (the seed case) --------
 cat >"$WORK/rules.toml" <<'TOML'
