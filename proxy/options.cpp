@@ -122,6 +122,10 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                    "File keeping the redirect bindings (user/device -> upstream) across restarts; "
                    "\"\" for none")
         ->capture_default_str();
+    app.add_option("--replay-limit", o.replay_limit,
+                   "Request bodies up to this size are kept so a 451 can be followed; larger ones "
+                   "get the 451")
+        ->capture_default_str();
     app.add_option("--follow-allow", o.follow_allow,
                    "Hosts a 451 may be followed or rewritten to (comma list)")
         ->delimiter(',');

@@ -25,6 +25,7 @@ struct Options {
     bool keep_secrets = false;
     std::string on_451 = "pass";
     std::vector<std::string> follow_allow;
+    std::size_t replay_limit = 16 * 1024 * 1024;
     std::string log_level = "info";
     unsigned threads = 0;          // 0: one per core
     unsigned shutdown_grace = 10;  // seconds in-flight flows get on SIGTERM

@@ -78,6 +78,7 @@ int run_server(const Options& o) {
     RedirectRules rules;
     rules.mode = parse_mode(o.on_451).value_or(On451::Pass);
     rules.allow = o.follow_allow;
+    rules.replay_limit = o.replay_limit;
     rules.device_rules = o.device_rules;
     for (const auto& r : rules.device_rules) {
         log->info("{}: 451 {} for devices with{}{}{}{}", r.name, mode_name(r.mode),

@@ -156,6 +156,19 @@ check "  ... the follow is logged loudly" contains "$WORK/easproxy_follow.err" \
 check "  ... and traced" contains "$WORK/follow.jsonl" '"decision":"followed"'
 check "  ... later requests go to site B directly (bound)" contains "$WORK/follow.jsonl" \
   "\"command\":\"Sync\".*\"upstream\":\"${CAS_B%/Microsoft-Server-ActiveSync}\""
+# The bound upstream goes down: 502 and the binding is dropped; when it is back, the device is
+# redirected and followed again.
+curl -s -X POST "$ADMIN/admin/down-mode/refuse" >/dev/null
+curl -s -X POST "$ADMIN/admin/site/B/down" >/dev/null
+device bound-down --user alex --device-id LEGACY01 --device-type WindowsMobile --behaviour legacy --retries 0 \
+  --script foldersync
+check "a binding whose upstream is down gives 502" contains "$WORK/bound-down.out" "HTTP 502"
+check "  ... and is dropped, with a log line saying so" contains "$WORK/easproxy_follow.err" "redirect binding for this device is dropped"
+curl -s -X POST "$ADMIN/admin/site/B/up" >/dev/null
+device bound-back --user alex --device-id LEGACY01 --device-type WindowsMobile --behaviour legacy --retries 0 \
+  --script foldersync
+check "when it is back, the device is followed there again and syncs" test $? -eq 0
+check "  ... through a new 451 from site A" test "$(count_lines "$WORK/follow.jsonl" '"decision":"followed"')" -ge 2
 kill -USR1 "$PID_easproxy_follow"
 wait_for "$WORK/easproxy_follow.err" "redirects https://127.0.0.1:[0-9]+: 451 seen [1-9][0-9]*, passed 0, followed [1-9]" 5
 check "SIGUSR1 prints the redirect counters per upstream" test $? -eq 0
@@ -176,6 +189,16 @@ kill -TERM "$PID_easproxy_follow2" && wait_exit "$PID_easproxy_follow2" 5
 "$EASPROXY" redirects clear alex/LEGACY01 >"$WORK/clear.txt" 2>&1
 check "easproxy redirects clear forgets one binding" contains "$WORK/clear.txt" "cleared 1 binding"
 "$EASPROXY" redirects clear >/dev/null 2>&1
+
+start easproxy_replay "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
+  --upstream-ca "$WORK/cas-ca.pem" --on-451 follow --replay-limit 8 --state "$WORK/replay-state.json"
+wait_for "$WORK/easproxy_replay.err" "listening on https://" 10 || exit 1
+URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_replay.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
+device replay --user alex --device-id REPLAY01 --device-type WindowsMobile --behaviour legacy --retries 0 \
+  --script foldersync
+check "a request body over the replay bound is not followed: the 451 goes to the device" test $? -eq 1
+check "  ... with the reason" contains "$WORK/easproxy_replay.err" "not followed: the request body is over the 8-byte replay bound"
+kill -TERM "$PID_easproxy_replay" && wait_exit "$PID_easproxy_replay" 5
 
 start easproxy_refuse "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
   --upstream-ca "$WORK/cas-ca.pem" --on-451 follow --follow-allow mail.contoso.com
