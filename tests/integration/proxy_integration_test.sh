@@ -190,6 +190,18 @@ kill -TERM "$PID_easproxy_follow2" && wait_exit "$PID_easproxy_follow2" 5
 check "easproxy redirects clear forgets one binding" contains "$WORK/clear.txt" "cleared 1 binding"
 "$EASPROXY" redirects clear >/dev/null 2>&1
 
+# A misconfigured organisation: A says "go to B", B says "go to A".
+start easproxy_loop "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
+  --upstream-ca "$WORK/cas-ca.pem" --on-451 follow --state "$WORK/loop-state.json"
+wait_for "$WORK/easproxy_loop.err" "listening on https://" 10 || exit 1
+URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_loop.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
+curl -s -X POST "$ADMIN/admin/loop/on" >/dev/null
+device loop --user sam --device-id LOOP01 --device-type WindowsMobile --behaviour legacy --retries 0 --script foldersync
+check "a redirect loop is not followed round and round: the device gets the 451" test $? -eq 1
+check "  ... and the log names the loop" contains "$WORK/easproxy_loop.err" "not followed: redirect loop: ${ORIGIN_A} was already asked"
+curl -s -X POST "$ADMIN/admin/loop/off" >/dev/null
+kill -TERM "$PID_easproxy_loop" && wait_exit "$PID_easproxy_loop" 5
+
 start easproxy_replay "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
   --upstream-ca "$WORK/cas-ca.pem" --on-451 follow --replay-limit 8 --state "$WORK/replay-state.json"
 wait_for "$WORK/easproxy_replay.err" "listening on https://" 10 || exit 1

@@ -194,6 +194,10 @@ Response Admin::route(const std::string& method, const std::string& path,
         org.move_user(*u, *s);
         return changed("mailbox of " + u->config.name + " moved to site " + s->name);
     }
+    if (p.size() == 3 && p[1] == "loop" && (p[2] == "on" || p[2] == "off")) {
+        org.redirect_loop = p[2] == "on";
+        return changed("redirect loop " + p[2]);
+    }
     if (p.size() == 3 && p[1] == "down-mode" && (p[2] == "503" || p[2] == "refuse")) {
         rt_.down_mode = p[2] == "refuse" ? DownMode::Refuse : DownMode::Http503;
         return changed("down mode " + p[2]);

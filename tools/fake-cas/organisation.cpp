@@ -95,6 +95,17 @@ User* Organisation::user_by_login(const std::string& login) {
 Route Organisation::route(const Cas& at, const User& user) const {
     Route r;
     const Site& home = *user.home;
+    if (redirect_loop) {
+        for (const auto& site : sites_) {
+            const Cas* other = site.get() == at.site ? nullptr : site->external_cas();
+            if (!other) continue;
+            r.kind = Route::Kind::Redirect;
+            r.target = other;
+            r.url = other->location();
+            r.why = "redirect loop switched on (admin)";
+            return r;
+        }
+    }
     if (home.down) {
         r.kind = Route::Kind::Unavailable;
         r.why = "mailbox site " + home.name + " is down";

@@ -84,6 +84,10 @@ class Organisation {
     //  - other site, not internet-facing        -> Proxy (served as if proxied CAS to CAS)
     Route route(const Cas& at, const User& user) const;
 
+    // A misconfigured organisation for tests (admin /admin/loop/on): every CAS redirects to a
+    // CAS of another site, whatever the mailbox, so following 451s goes round in circles.
+    bool redirect_loop = false;
+
     // Moves a mailbox to another site (a database failover) and wakes its held requests so
     // they finish and the device's next request meets the 451 rule.
     void move_user(User& user, Site& to);
