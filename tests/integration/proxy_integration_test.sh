@@ -241,13 +241,42 @@ start easproxy_rules "$EASPROXY" --config "$WORK/rules.toml" --mode "reverse:$OR
 wait_for "$WORK/easproxy_rules.err" "listening on https://" 10 || exit 1
 check "the rules are announced at start" contains "$WORK/easproxy_rules.err" "rule 1 \(legacy Windows Mobile\): 451 follow"
 URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_rules.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
+RULES_URL=$URL
 device rules-legacy --user alex --device-id WMRULE01 --device-type WindowsMobile --behaviour legacy --retries 0 \
   --script foldersync
 check "the rule makes easproxy follow for the legacy DeviceType" test $? -eq 0
 device rules-iphone --user alex --device-id IPRULE01 --device-type iPhone --script foldersync
 check "  ... while an iPhone gets the 451 itself (pass) and moves on its own" contains "$WORK/rules-iphone.out" "451: moving to $CAS_B"
 
+# --- the seed document's failover: both sites internet-facing, easproxy in front of each ---------
+# Site B advertises the easproxy in front of it as its ExternalUrl, so the 451 from A sends
+# compliant devices (pass) to it, and easproxy A follows to it for the legacy DeviceType.
+cat "$WORK/cas-ca.pem" "$WORK/proxy.crt" >"$WORK/both-ca.pem"
+start easproxy_b "$EASPROXY" --mode "reverse:${CAS_B%/Microsoft-Server-ActiveSync}" --listen 127.0.0.1:0 \
+  --cert "$WORK/proxy.pem" --upstream-ca "$WORK/cas-ca.pem" --state "$WORK/b-state.json"
+wait_for "$WORK/easproxy_b.err" "listening on https://" 10 || exit 1
+PROXY_B=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_b.err" | sed 's/listening on //')
+curl -s -X POST "$ADMIN/admin/cas/cas-b1/advertise?url=$PROXY_B/Microsoft-Server-ActiveSync" >/dev/null
+start easproxy_dr "$EASPROXY" --config "$WORK/rules.toml" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 \
+  --cert "$WORK/proxy.pem" --upstream-ca "$WORK/both-ca.pem" --state "$WORK/dr-state.json"
+wait_for "$WORK/easproxy_dr.err" "listening on https://" 10 || exit 1
+URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_dr.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
+device dr-iphone --user alex --device-id DRIPHONE1 --device-type iPhone --script foldersync,sync,sync
+check "failover: the compliant phone (pass) follows the 451 itself and syncs" test $? -eq 0
+check "  ... through the easproxy in front of site B" contains "$WORK/easproxy_b.err" "alex DRIPHONE1 iPhone Sync -> 200"
+device dr-legacy --user alex --device-id DRLEGACY1 --device-type WindowsMobile --behaviour legacy --retries 0 \
+  --script foldersync,sync,sync
+check "failover: the legacy device (follow) syncs too" test $? -eq 0
+check "  ... easproxy A followed to easproxy B on its behalf" contains "$WORK/easproxy_dr.err" \
+  "alex DRLEGACY1 WindowsMobile FolderSync -> 200.*followed to $PROXY_B"
+check "  ... and its traffic reached site B through easproxy B" contains "$WORK/easproxy_b.err" "alex DRLEGACY1 WindowsMobile Sync -> 200"
+curl -s -X POST "$ADMIN/admin/cas/cas-b1/advertise" >/dev/null
+kill -TERM "$PID_easproxy_dr" "$PID_easproxy_b"
+wait_exit "$PID_easproxy_dr" 5
+wait_exit "$PID_easproxy_b" 5
+
 # --- rewrite: the device is told to come back to easproxy, which sends it to site B -------------
+URL=$RULES_URL
 device rewritten --user alex --device-id BROKEN01 --device-type Phone --user-agent 'Broken/1.0' \
   --script foldersync,sync
 check "a rewritten 451 brings the compliant device back through easproxy, and it syncs" test $? -eq 0

@@ -142,6 +142,18 @@ Response Admin::route(const std::string& method, const std::string& path,
         return r;
     };
 
+    // The ExternalUrl a CAS advertises in X-MS-Location: e.g. a proxy in front of it.
+    if (p.size() == 4 && p[1] == "cas" && p[3] == "advertise") {
+        Cas* c = org.find_cas(p[2]);
+        if (!c) return error(404, "no CAS " + p[2]);
+        auto args = parse_query(query);
+        const std::string url = args.count("url") ? args["url"] : "";
+        if (!url.empty() && url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+            return error(400, "url must be http:// or https://");
+        }
+        c->advertised_url = url;
+        return changed("CAS " + c->name + " advertises " + c->location());
+    }
     if (p.size() == 4 && p[1] == "site" && (p[3] == "down" || p[3] == "up")) {
         Site* s = org.site(p[2]);
         if (!s) return error(404, "no site " + p[2]);
