@@ -26,6 +26,15 @@ CAS_B=$(grep -oE 'site=B cas=cas-b1 url=[^ ]+' "$WORK/fake-cas.out" | sed 's/.*u
 ADMIN=$(grep -oE 'admin url=[^ ]+' "$WORK/fake-cas.out" | sed 's/.*url=//')
 ORIGIN_A=${CAS_A%/Microsoft-Server-ActiveSync}
 
+# launch NAME ARGS...: starts easproxy, waits until it listens, sets URL to its EAS endpoint
+launch() {
+  local name=$1
+  shift
+  start "$name" "$EASPROXY" "$@"
+  wait_for "$WORK/$name.err" "listening on https?://" 10 || exit 1
+  URL=$(grep -oE 'listening on https?://127.0.0.1:[0-9]+' "$WORK/$name.err" | tail -1 | sed 's/listening on //')/Microsoft-Server-ActiveSync
+}
+
 start_proxy() {
   start easproxy "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
     --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/trace.jsonl" --shutdown-grace 3 --threads 2 "$@"
@@ -143,10 +152,8 @@ check "every trace line is a whole record ($records_after)" test "$(wc -l <"$WOR
 check "the trace kept every flow ($records_before before SIGTERM)" test "$records_after" -ge "$records_before"
 
 # --- --on-451 follow: the legacy device is bridged to site B through easproxy ----------------------
-start easproxy_follow "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
+launch easproxy_follow --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
   --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/follow.jsonl" --on-451 follow
-wait_for "$WORK/easproxy_follow.err" "listening on https://" 10 || exit 1
-URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_follow.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
 device legacy-followed --user alex --device-id LEGACY01 --device-type WindowsMobile --behaviour legacy --retries 0 \
   --script foldersync,sync,sync
 check "with --on-451 follow the legacy device syncs" test $? -eq 0
@@ -191,10 +198,8 @@ check "easproxy redirects clear forgets one binding" contains "$WORK/clear.txt" 
 "$EASPROXY" redirects clear >/dev/null 2>&1
 
 # A misconfigured organisation: A says "go to B", B says "go to A".
-start easproxy_loop "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
+launch easproxy_loop --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
   --upstream-ca "$WORK/cas-ca.pem" --on-451 follow --state "$WORK/loop-state.json"
-wait_for "$WORK/easproxy_loop.err" "listening on https://" 10 || exit 1
-URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_loop.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
 curl -s -X POST "$ADMIN/admin/loop/on" >/dev/null
 device loop --user sam --device-id LOOP01 --device-type WindowsMobile --behaviour legacy --retries 0 --script foldersync
 check "a redirect loop is not followed round and round: the device gets the 451" test $? -eq 1
@@ -202,20 +207,16 @@ check "  ... and the log names the loop" contains "$WORK/easproxy_loop.err" "not
 curl -s -X POST "$ADMIN/admin/loop/off" >/dev/null
 kill -TERM "$PID_easproxy_loop" && wait_exit "$PID_easproxy_loop" 5
 
-start easproxy_replay "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
+launch easproxy_replay --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
   --upstream-ca "$WORK/cas-ca.pem" --on-451 follow --replay-limit 8 --state "$WORK/replay-state.json"
-wait_for "$WORK/easproxy_replay.err" "listening on https://" 10 || exit 1
-URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_replay.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
 device replay --user alex --device-id REPLAY01 --device-type WindowsMobile --behaviour legacy --retries 0 \
   --script foldersync
 check "a request body over the replay bound is not followed: the 451 goes to the device" test $? -eq 1
 check "  ... with the reason" contains "$WORK/easproxy_replay.err" "not followed: the request body is over the 8-byte replay bound"
 kill -TERM "$PID_easproxy_replay" && wait_exit "$PID_easproxy_replay" 5
 
-start easproxy_refuse "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
+launch easproxy_refuse --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
   --upstream-ca "$WORK/cas-ca.pem" --on-451 follow --follow-allow mail.contoso.com
-wait_for "$WORK/easproxy_refuse.err" "listening on https://" 10 || exit 1
-URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_refuse.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
 device legacy-refused --user alex --device-id LEGACY01 --device-type WindowsMobile --behaviour legacy --retries 0 \
   --script foldersync
 check "a redirect to a host off the allowlist is not followed" test $? -eq 1
@@ -257,10 +258,8 @@ start easproxy_b "$EASPROXY" --mode "reverse:${CAS_B%/Microsoft-Server-ActiveSyn
 wait_for "$WORK/easproxy_b.err" "listening on https://" 10 || exit 1
 PROXY_B=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_b.err" | sed 's/listening on //')
 curl -s -X POST "$ADMIN/admin/cas/cas-b1/advertise?url=$PROXY_B/Microsoft-Server-ActiveSync" >/dev/null
-start easproxy_dr "$EASPROXY" --config "$WORK/rules.toml" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 \
+launch easproxy_dr --config "$WORK/rules.toml" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 \
   --cert "$WORK/proxy.pem" --upstream-ca "$WORK/both-ca.pem" --state "$WORK/dr-state.json"
-wait_for "$WORK/easproxy_dr.err" "listening on https://" 10 || exit 1
-URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/easproxy_dr.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
 device dr-iphone --user alex --device-id DRIPHONE1 --device-type iPhone --script foldersync,sync,sync
 check "failover: the compliant phone (pass) follows the 451 itself and syncs" test $? -eq 0
 check "  ... through the easproxy in front of site B" contains "$WORK/easproxy_b.err" "alex DRIPHONE1 iPhone Sync -> 200"
