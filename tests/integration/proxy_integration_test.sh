@@ -121,6 +121,21 @@ curl -s -X POST "$ADMIN/admin/site/A/up" >/dev/null
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/proxy.crt" -u sam:Passw0rd -X OPTIONS "$URL")
 check "when the upstream is back, traffic flows again" test "$code" = 200
 
+# --- a Ping held its full 30 s heartbeat through the proxy, while other traffic flows -----------
+"$DEVICE" --url "$URL" --password Passw0rd --ca "$WORK/proxy.crt" --user sam --device-id SAMPHONE1 \
+  --device-type iPhone --script foldersync,ping:30 >"$WORK/held30.out" 2>&1 &
+HELD30=$!
+PIDS+=($HELD30)
+# Meanwhile: SIGHUP reopens the trace (log rotation), and new flows land in the new file.
+mv "$WORK/trace.jsonl" "$WORK/trace.jsonl.1"
+kill -HUP "$PID_easproxy"
+wait_for "$WORK/easproxy.err" "SIGHUP: reopening the trace file" 5
+device after-hup --user sam --device-id SAMPHONE2 --device-type iPhone --script options
+wait_for "$WORK/trace.jsonl" '"id"' 5
+check "after SIGHUP new flows go to a new trace file" test $? -eq 0
+wait_exit $HELD30 40 && check "a Ping held 30 s is answered (heartbeat expired)" contains "$WORK/held30.out" \
+  "Ping -> HTTP 200 \(Status 1.*\) (29[0-9]{3}|30[0-9]{3}) ms"
+
 # --- bad input from devices --------------------------------------------------------------------
 big=$(head -c 70000 /dev/zero | tr '\0' 'a')
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/proxy.crt" -H "X-Big: $big" "$URL")
