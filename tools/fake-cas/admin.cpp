@@ -59,15 +59,6 @@ Response error(int status, const std::string& what) {
     return r;
 }
 
-std::string now_iso() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-    return buf;
-}
-
 }  // namespace
 
 Admin::Admin(Runtime& rt, std::function<void()> apply_sites)

@@ -1,8 +1,18 @@
 #include "mailbox.hpp"
 
 #include <cstdio>
+#include <ctime>
 
 namespace fakecas {
+
+std::string now_iso() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    return buf;
+}
 namespace {
 
 constexpr std::size_t kKeysKept = 4;

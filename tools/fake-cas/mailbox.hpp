@@ -17,6 +17,9 @@
 
 namespace fakecas {
 
+// The current UTC time in the form item dates use ("2025-03-14T09:21:07.000Z").
+std::string now_iso();
+
 // Wakes every current subscriber; subscribers unsubscribe by dropping their Subscription.
 // Single-threaded (one io_context), so no locking.
 class Signal {
@@ -82,7 +85,7 @@ struct Item {
     std::string from;
     std::string to;
     std::string cc;
-    std::string date;  // 2025-03-14T09:21:07.000Z
+    std::string date;  // 2025-03-14T09:21:07.000Z, as now_iso() writes it
     std::string body;  // plain text
     bool read = false;
     std::vector<Attachment> attachments;

@@ -95,15 +95,6 @@ std::vector<std::string> addresses(const std::string& list) {
     return out;
 }
 
-std::string now_iso() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-    return buf;
-}
-
 // The text shown as the item body: the first text part of a multipart message, else the body.
 std::string body_text(const Mime& m) {
     std::string body = m.body;
