@@ -51,6 +51,7 @@ struct Flow {
     Clock::time_point started_at{};
     Steady::time_point started{};
     std::optional<Steady::duration> upstream_connect;  // when a new connection was made
+    std::optional<Steady::duration> upstream_queue;    // waited for a slot under the cap
     std::optional<Steady::duration> first_response_byte;
     std::optional<Steady::duration> finished;
 

@@ -200,6 +200,7 @@ nlohmann::json flow_record(const Flow& f, const RecordOptions& o) {
         if (!meaning.empty()) resp["status_meaning"] = meaning;
     }
     auto& t = j["timings_ms"];
+    if (f.upstream_queue) t["upstream_queue"] = ms(*f.upstream_queue);
     if (f.upstream_connect) t["upstream_connect"] = ms(*f.upstream_connect);
     if (f.first_response_byte) t["first_response_byte"] = ms(*f.first_response_byte);
     if (f.finished) t["total"] = ms(*f.finished);

@@ -151,6 +151,17 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
             "Seconds to wait for the upstream's answer (Ping and Sync hold up to 3540 s)");
     seconds("--send-timeout", o.settings.send_timeout,
             "Seconds a device may stall reading a response");
+    seconds("--upstream-connect-timeout", o.settings.upstream_connect_timeout,
+            "Seconds for connecting to an upstream, TLS handshake included");
+    seconds("--upstream-idle-timeout", o.settings.upstream_idle_timeout,
+            "Seconds an unused upstream connection is kept for reuse");
+    app.add_option("--upstream-max-connections", o.settings.max_upstream_connections,
+                   "Open connections per upstream, busy or idle (0: no cap; each held Ping holds "
+                   "one)")
+        ->capture_default_str();
+    seconds("--upstream-queue-timeout", o.settings.upstream_queue_timeout,
+            "Seconds a request waits for a connection under --upstream-max-connections before "
+            "the device gets 503");
     app.add_option("--shutdown-grace", o.shutdown_grace,
                    "Seconds in-flight flows get to finish on SIGTERM")
         ->capture_default_str();

@@ -177,11 +177,15 @@ int run_server(const Options& o) {
     }
     const unsigned threads =
         o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    ConnectionLimiter limiter(settings.max_upstream_connections, settings.upstream_queue_timeout);
+    PoolLimits pool_limits;
+    pool_limits.connect_timeout = settings.upstream_connect_timeout;
+    pool_limits.idle_timeout = settings.upstream_idle_timeout;
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads; ++i) {
         auto w = std::make_unique<Worker>();
-        w->pool =
-            std::make_unique<UpstreamPool>(w->io.get_executor(), upstream_tls.get(), PoolLimits{});
+        w->pool = std::make_unique<UpstreamPool>(w->io.get_executor(), upstream_tls.get(),
+                                                 pool_limits, &limiter);
         workers.push_back(std::move(w));
     }
     auto& main_io = workers.front()->io;

@@ -8,6 +8,7 @@
 
 #include "base64.hpp"
 #include "flow_log.hpp"
+#include "hangup_watch.hpp"
 #include "leaf_contexts.hpp"
 #include "message_reader.hpp"
 #include "tls_context.hpp"
@@ -92,6 +93,8 @@ std::string reason_phrase(int status) {
             return "Request Header Fields Too Large";
         case 502:
             return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
         case 504:
             return "Gateway Timeout";
         default:
@@ -220,6 +223,11 @@ class Session {
         flow.upstream = target.to_string();
         const auto connect_started = Steady::now();
         auto lease = co_await ctx_.pool.acquire(target);
+        if (!lease.conn && lease.over_limit) {
+            const bool drained = co_await drain_request(flow);
+            co_return co_await fail(flow, 503, "upstream connect", lease.error,
+                                    !drained || !device_keep_alive);
+        }
         if (!lease.conn) {
             if (from_binding) {
                 ctx_.bindings.drop(binding_key);
@@ -231,7 +239,8 @@ class Session {
             co_return co_await fail(flow, 502, "upstream connect", lease.error,
                                     !drained || !device_keep_alive);
         }
-        if (!lease.reused) flow.upstream_connect = Steady::now() - connect_started;
+        if (lease.queued.count() > 0) flow.upstream_queue = lease.queued;
+        if (!lease.reused) flow.upstream_connect = Steady::now() - connect_started - lease.queued;
         std::unique_ptr<UpstreamConnection> conn = std::move(lease.conn);
         auto up_watchdog =
             std::make_unique<net::Watchdog>(conn->stream, conn->stream.socket().get_executor());
@@ -299,8 +308,26 @@ class Session {
                                     "the upstream closed the connection", false);
         }
 
+        // While the upstream holds the request (a Ping may wait an hour), a device that hangs
+        // up gets its upstream request abandoned rather than left parked at the CAS.
+        std::optional<net::HangupWatch> hangup;
+        hangup.emplace(device_.socket(), [&conn] {
+            if (conn) conn->stream.close();
+        });
+        const auto device_gone = [&] {
+            return fail(flow, 0, "device",
+                        "the device closed its connection after " +
+                            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                               Steady::now() - flow.started)
+                                               .count()) +
+                            " s of waiting for the upstream's answer; the upstream request is "
+                            "abandoned",
+                        true);
+        };
+
         // Response head (1xx interim answers are skipped: the device got its 100 Continue).
         if (auto error = co_await read_response_head(*conn, *up_watchdog, flow)) {
+            if (hangup->fired()) co_return co_await device_gone();
             co_return co_await fail(flow, error->first, "upstream response", error->second,
                                     !device_keep_alive);
         }
@@ -357,10 +384,11 @@ class Session {
             visited.insert(target.to_string());
             ++hops;
             auto next = co_await ctx_.pool.acquire(target);
+            if (hangup->fired()) co_return co_await device_gone();
             if (!next.conn) {
                 flow.redirect_decision = "refused: " + next.error;
                 co_return co_await fail(
-                    flow, 502, "redirect",
+                    flow, next.over_limit ? 503 : 502, "redirect",
                     "following the 451 to " + flow.ms_location + " failed: " + next.error,
                     !device_keep_alive);
             }
@@ -387,6 +415,7 @@ class Session {
             flow.redirect_chain.push_back(flow.upstream);
             flow.upstream = target.to_string();
             if (auto error = co_await read_response_head(*conn, *up_watchdog, flow)) {
+                if (hangup->fired()) co_return co_await device_gone();
                 co_return co_await fail(flow, error->first, "upstream response", error->second,
                                         !device_keep_alive);
             }
@@ -395,6 +424,7 @@ class Session {
             if (!flow.eas.device_id.empty()) ctx_.bindings.bind(binding_key, target);
             flow.redirect_decision = "followed";
         }
+        hangup.reset();  // from here on, writes to the device notice a hang-up
         UpstreamConnection& upstream = *conn;
         net::Watchdog& upstream_watchdog = *up_watchdog;
         auto& up_reader = upstream.reader;
@@ -693,6 +723,8 @@ class Session {
         h.headers = {{"Content-Type", "text/plain; charset=utf-8"},
                      {"Content-Length", std::to_string(text.size())},
                      {"X-EasProxy-Error", "1"}};
+        // A device told to wait (no upstream connection free) comes back later, not at once.
+        if (status == 503) h.headers.push_back({"Retry-After", "30"});
         if (close) h.headers.push_back({"Connection", "close"});
         const std::string head = http::serialize_head(h);
         watchdog_.expires_after(ctx_.settings.send_timeout);

@@ -23,6 +23,14 @@ struct Settings {
     std::chrono::seconds response_timeout{3540 + 120};
     // A device that stops reading a response (slow client) is dropped after this long.
     std::chrono::seconds send_timeout{120};
+
+    // Upstream connections.
+    std::chrono::seconds upstream_connect_timeout{10};  // TCP connect and TLS handshake
+    std::chrono::seconds upstream_idle_timeout{60};     // a pooled connection older is closed
+    // Open connections per upstream, busy or idle (0: no cap). Each held Ping is one, so a cap
+    // below the number of devices makes Pings wait: it protects a CAS from bursts.
+    std::size_t max_upstream_connections = 0;
+    std::chrono::seconds upstream_queue_timeout{30};  // waiting for a slot under the cap
 };
 
 }  // namespace eas::proxy

@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <cstdio>
+
 #include "tls_context.hpp"
 
 namespace eas::proxy {
@@ -16,11 +18,24 @@ bool looks_alive(UpstreamConnection& c) {
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+std::string seconds_text(std::chrono::milliseconds d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(d.count()) / 1000.0);
+    return buf;
+}
+
 }  // namespace
+
+UpstreamPool::UpstreamPool(net::asio::any_io_executor ex, net::ssl::context* tls, PoolLimits limits,
+                           ConnectionLimiter* limiter)
+    : ex_(ex), tls_(tls), limits_(limits), limiter_(limiter) {
+    if (limiter_) limiter_->on_pressure(ex_, [this](const std::string& o) { close_idle(o); });
+}
 
 net::awaitable<UpstreamPool::Lease> UpstreamPool::acquire(const Origin& origin) {
     Lease lease;
-    auto& idle = idle_[origin.to_string()];
+    const std::string key = origin.to_string();
+    auto& idle = idle_[key];
     const auto now = std::chrono::steady_clock::now();
     while (!idle.empty()) {
         auto conn = std::move(idle.back());
@@ -31,6 +46,19 @@ net::awaitable<UpstreamPool::Lease> UpstreamPool::acquire(const Origin& origin) 
             co_return lease;
         }
         conn->stream.close();
+    }
+
+    ConnectionLimiter::Grant grant;
+    if (limiter_) {
+        grant = co_await limiter_->acquire(key, ex_);
+        lease.queued = grant.waited;
+        if (!grant.ok) {
+            lease.over_limit = true;
+            lease.error = "all " + std::to_string(limiter_->limit()) + " connections to " +
+                          origin.authority() + " are busy (waited " + seconds_text(grant.waited) +
+                          "; --upstream-max-connections)";
+            co_return lease;
+        }
     }
 
     // The timer's handler may run after this coroutine moved on: it owns what it touches.
@@ -80,18 +108,28 @@ net::awaitable<UpstreamPool::Lease> UpstreamPool::acquire(const Origin& origin) 
         co_return lease;
     }
     watchdog.disarm();
+    conn->slot = std::move(grant.slot);
     lease.conn = std::move(conn);
     co_return lease;
 }
 
 void UpstreamPool::release(const Origin& origin, std::unique_ptr<UpstreamConnection> conn) {
-    auto& idle = idle_[origin.to_string()];
-    if (idle.size() >= limits_.max_idle_per_origin) {
+    const std::string key = origin.to_string();
+    auto& idle = idle_[key];
+    // Someone waits for a slot: closing this connection hands its slot over.
+    if (idle.size() >= limits_.max_idle_per_origin || (limiter_ && limiter_->has_waiters(key))) {
         conn->stream.close();
         return;
     }
     conn->idle_since = std::chrono::steady_clock::now();
     idle.push_back(std::move(conn));
+}
+
+void UpstreamPool::close_idle(const std::string& origin) {
+    const auto it = idle_.find(origin);
+    if (it == idle_.end()) return;
+    for (auto& conn : it->second) conn->stream.close();
+    idle_.erase(it);
 }
 
 }  // namespace eas::proxy

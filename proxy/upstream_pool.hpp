@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "connection_limiter.hpp"
 #include "message_reader.hpp"
 #include "origin.hpp"
 #include "stream.hpp"
@@ -23,6 +24,7 @@ struct UpstreamConnection {
     MessageReader reader;
     std::chrono::steady_clock::time_point idle_since{};
     std::uint64_t requests = 0;
+    ConnectionLimiter::Slot slot;  // its place under --upstream-max-connections
 };
 
 struct PoolLimits {
@@ -33,24 +35,30 @@ struct PoolLimits {
 
 class UpstreamPool {
   public:
-    UpstreamPool(net::asio::any_io_executor ex, net::ssl::context* tls, PoolLimits limits)
-        : ex_(ex), tls_(tls), limits_(limits) {}
+    // `limiter` (shared by the pools of every thread) may be null: no cap.
+    UpstreamPool(net::asio::any_io_executor ex, net::ssl::context* tls, PoolLimits limits,
+                 ConnectionLimiter* limiter = nullptr);
 
     struct Lease {
         std::unique_ptr<UpstreamConnection> conn;
         bool reused = false;
         std::string error;  // when conn is null: "connect to 10.0.0.5:443: Connection refused"
+        bool over_limit = false;              // no slot under --upstream-max-connections in time
+        std::chrono::milliseconds queued{0};  // waited for a slot under the cap
     };
 
     // A pooled connection that still looks alive, else a new one (resolve, connect, handshake).
     net::awaitable<Lease> acquire(const Origin& origin);
     // Back to the pool after a response that left the connection usable.
     void release(const Origin& origin, std::unique_ptr<UpstreamConnection> conn);
+    // Closes the idle connections to one origin (another thread waits for a slot).
+    void close_idle(const std::string& origin);
 
   private:
     net::asio::any_io_executor ex_;
     net::ssl::context* tls_;
     PoolLimits limits_;
+    ConnectionLimiter* limiter_;
     std::map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
 };
 

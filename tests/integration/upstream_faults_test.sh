@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Upstream trouble between real processes on 127.0.0.1: the connection cap per upstream (a
+# request waits for a slot, then gets 503), devices that hang up during a held Ping (the
+# upstream request is abandoned, freeing its slot), and a CAS killed mid-response while 50 other
+# devices keep syncing through the same easproxy.
+#   upstream_faults_test.sh BUILD_DIR SOURCE_DIR
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh" "$1"
+SRC=$2
+EASPROXY=$BUILD/easproxy
+FAKE_CAS=$BUILD/tools/fake-cas
+DEVICE=$BUILD/tools/eas-device
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout "$WORK/proxy.key" -out "$WORK/proxy.crt" 2>/dev/null
+(umask 077 && cat "$WORK/proxy.crt" "$WORK/proxy.key" >"$WORK/proxy.pem")
+
+# cas_url LOG SITE: the EAS URL of the site's CAS, from fake-cas's ready line
+cas_url() { grep -oE "site=$2 cas=[^ ]+ url=[^ ]+" "$1" | head -1 | sed 's/.*url=//'; }
+admin_url() { grep -oE 'admin url=[^ ]+' "$1" | sed 's/.*url=//'; }
+# held N ADMIN USER: true once the CAS parks at least N requests of USER
+held() {
+  local n
+  n=$(curl -s "$2/admin/state" | grep -oE "\"held_requests\":[0-9]+,\"items\":\{[^}]*\},\"name\":\"$3\"" |
+    grep -oE '^"held_requests":[0-9]+' | cut -d: -f2)
+  [ "${n:-0}" -ge "$1" ]
+}
+# until_true SECONDS COMMAND...: polls COMMAND (every 50 ms) until it succeeds or time runs out
+until_true() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ $SECONDS -ge $deadline ] && return 1
+    sleep 0.05
+  done
+}
+
+start cas "$FAKE_CAS" --config "$SRC/tools/fake-cas/two-sites.toml" --ca-out "$WORK/cas-ca.pem"
+wait_for "$WORK/cas.out" "admin url=" 15 || exit 1
+CAS_A=$(cas_url "$WORK/cas.out" A)
+ADMIN=$(admin_url "$WORK/cas.out")
+
+# --- a cap of 2 connections to the CAS; the third request waits, then gets 503 ----------------
+start capped "$EASPROXY" --mode "reverse:${CAS_A%/Microsoft-Server-ActiveSync}" --listen 127.0.0.1:0 \
+  --cert "$WORK/proxy.pem" --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/capped.jsonl" \
+  --upstream-max-connections 2 --upstream-queue-timeout 1 --threads 2
+wait_for "$WORK/capped.err" "listening on https://" 10 || exit 1
+URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/capped.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
+pinger() {  # pinger NAME DEVICEID: a device whose Ping the CAS holds for 5 minutes
+  start "$1" "$DEVICE" --url "$URL" --password Passw0rd --ca "$WORK/proxy.crt" --user sam \
+    --device-id "$2" --device-type iPhone --script provision,foldersync,ping:300
+}
+pinger ping1 CAPPED1
+pinger ping2 CAPPED2
+check "two Pings are held at the CAS through the capped proxy" until_true 20 held 2 "$ADMIN" sam
+code=$(curl -s -o "$WORK/503.txt" -D "$WORK/503.head" -w '%{http_code}' --cacert "$WORK/proxy.crt" \
+  -u sam:Passw0rd -X OPTIONS "$URL")
+check "a third request finds both connections busy and gets 503 after the queue timeout" test "$code" = 503
+check "  ... with Retry-After" contains "$WORK/503.head" "^Retry-After: [0-9]+"
+check "  ... and the reason" contains "$WORK/503.txt" "all 2 connections to 127.0.0.1:[0-9]+ are busy"
+check "  ... a log line" contains "$WORK/capped.err" "OPTIONS.*503.*all 2 connections"
+check "  ... and a trace record" wait_for "$WORK/capped.jsonl" '"error":\{"answered":503' 5
+
+# The devices give up on their Pings: easproxy abandons the upstream requests, freeing the slots.
+kill -KILL "$PID_ping1" "$PID_ping2"
+wait "$PID_ping1" "$PID_ping2" 2>/dev/null
+check "easproxy notices each device hanging up during its held Ping" \
+  wait_for "$WORK/capped.err" "CAPPED2 iPhone Ping.*device closed its connection after [0-9]+ s of waiting" 10
+check "  ... for both devices" wait_for "$WORK/capped.err" "CAPPED1 iPhone Ping.*device closed its connection" 10
+check "  ... and traces it" wait_for "$WORK/capped.jsonl" '"reason":"the device closed its connection[^"]*","stage":"device"' 5
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/proxy.crt" -u sam:Passw0rd -X OPTIONS "$URL")
+check "the freed slots serve new requests at once" test "$code" = 200
+
+# A request waiting for a slot gets it the moment one frees (here: a Ping answered).
+kill -TERM "$PID_capped" && wait_exit "$PID_capped" 10
+start queued "$EASPROXY" --mode "reverse:${CAS_A%/Microsoft-Server-ActiveSync}" --listen 127.0.0.1:0 \
+  --cert "$WORK/proxy.pem" --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/queued.jsonl" \
+  --upstream-max-connections 1 --upstream-queue-timeout 60 --threads 2
+wait_for "$WORK/queued.err" "listening on https://" 10 || exit 1
+URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/queued.err" | sed 's/listening on //')/Microsoft-Server-ActiveSync
+before=$(curl -s "$ADMIN/admin/state" | grep -oE '"held_requests":[0-9]+,"items":\{[^}]*\},"name":"sam"' | grep -oE '^"held_requests":[0-9]+' | cut -d: -f2)
+start ping5 "$DEVICE" --url "$URL" --password Passw0rd --ca "$WORK/proxy.crt" --user sam \
+  --device-id QUEUED1 --device-type iPhone --script provision,foldersync,ping:8
+check "a Ping holds the only connection" until_true 20 held $((before + 1)) "$ADMIN" sam
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/proxy.crt" -u sam:Passw0rd -X OPTIONS \
+  "$URL?User=sam&DeviceId=QUEUED2&DeviceType=curl")
+check "a request queued behind it is served when the Ping is answered" test "$code" = 200
+wait_exit "$PID_ping5" 20
+check "  ... the Ping itself was answered" test "$EXIT_STATUS" -eq 0
+check "  ... and the trace shows the wait for the connection" \
+  wait_for "$WORK/queued.jsonl" '"device_id":"QUEUED2".*"upstream_queue":[1-9][0-9]{2,}' 5
+
+finish
