@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "log_setup.hpp"
 #include "status_words.hpp"
 
 namespace eas::proxy {
@@ -22,6 +23,34 @@ std::string size_text(std::uint64_t bytes) {
 long long elapsed_ms(const Flow& f) {
     return f.finished ? std::chrono::duration_cast<std::chrono::milliseconds>(*f.finished).count()
                       : 0;
+}
+
+// What a log shipper indexes: the same facts as the text line, as fields.
+nlohmann::json flow_fields(const Flow& f, const FlowSummary* summary) {
+    nlohmann::json j;
+    j["flow"] = f.id;
+    j["client"] = f.client;
+    j["user"] = f.user();
+    j["device_id"] = f.eas.device_id;
+    j["device_type"] = f.eas.device_type;
+    j["command"] = f.eas.command.empty() ? f.request.method : f.eas.command;
+    j["upstream"] = f.upstream;
+    j["ms"] = elapsed_ms(f);
+    j["bytes_up"] = f.request_body.bytes;
+    j["bytes_down"] = f.response_body.bytes;
+    if (f.response) j["http_status"] = f.response->status;
+    if (summary && summary->status) {
+        j["eas_status"] = summary->status->value;
+        j["eas_status_words"] = summary->status->words;
+    }
+    if (!f.ms_location.empty()) j["x_ms_location"] = f.ms_location;
+    if (!f.redirect_decision.empty()) j["redirect_decision"] = f.redirect_decision;
+    if (!f.error.empty()) {
+        j["error_stage"] = f.error_stage;
+        j["error"] = f.error;
+        if (f.synthesized_status) j["http_status"] = f.synthesized_status;
+    }
+    return j;
 }
 
 }  // namespace
@@ -51,6 +80,8 @@ void FlowLog::response_complete(const Flow& f) {
     line += ", " + std::to_string(elapsed_ms(f)) + " ms, " + size_text(f.request_body.bytes) +
             " up, " + size_text(f.response_body.bytes) + " down";
     if (!summary.body_note.empty()) line += " [" + summary.body_note + "]";
+    const auto fields = flow_fields(f, &summary);
+    const ScopedLogFields scope(fields);
 
     // Autodiscover is the other way devices are moved between servers: say so as loudly.
     if (!summary.autodiscover_redirect.empty()) {
@@ -101,6 +132,8 @@ void FlowLog::error(const Flow& f) {
     std::string line = who(f) + " " + (f.eas.command.empty() ? f.request.method : f.eas.command);
     if (f.synthesized_status)
         line += " -> " + std::to_string(f.synthesized_status) + " (answered by easproxy)";
+    const auto fields = flow_fields(f, nullptr);
+    const ScopedLogFields scope(fields);
     log_->error("{} | {}: {} ({} ms)", line, f.error_stage, f.error, elapsed_ms(f));
 }
 

@@ -3,10 +3,11 @@
 #include <ctime>
 
 #include "base64.hpp"
+#include "body_redaction.hpp"
 #include "body_decoder.hpp"
 #include "status_words.hpp"
 #include "wbxml_codepages.hpp"
-#include "wbxml_json_writer.hpp"
+#include "wbxml_xml_writer.hpp"
 
 namespace eas::proxy {
 namespace {
@@ -36,20 +37,6 @@ nlohmann::json headers_json(const http::MessageHead& head, bool keep_secrets) {
     return list;
 }
 
-// Passwords inside bodies (Settings DevicePassword, Search/ItemOperations credentials).
-void redact_passwords(nlohmann::json& j) {
-    if (j.is_object()) {
-        if (j.contains("tag") && j["tag"] == "Password") {
-            if (j.contains("text")) j["text"] = "[redacted]";
-            if (j.contains("opaque")) j["opaque"] = "[redacted]";
-            j.erase("children");
-        }
-        for (auto& [k, v] : j.items()) redact_passwords(v);
-    } else if (j.is_array()) {
-        for (auto& v : j) redact_passwords(v);
-    }
-}
-
 struct DecodedSide {
     DecodedBody body;
     bool decoded = false;
@@ -75,19 +62,35 @@ DecodedSide decode_side(const http::MessageHead& head, const BodyCapture& captur
     return d;
 }
 
-nlohmann::json body_json(const DecodedSide& d, const BodyCapture& capture, const RecordOptions& o) {
+nlohmann::json body_json(const DecodedSide& d, const BodyCapture& capture, const RecordOptions& o,
+                         bool from_client) {
     nlohmann::json j;
     j["bytes"] = capture.bytes;
+    // A document carrying a password is written redacted, and its raw bytes withheld.
+    std::optional<wbxml::Document> redacted;
+    if (d.decoded && d.body.has_document && !o.keep_secrets && has_secrets(d.body.document))
+        redacted = redact_secrets(d.body.document);
+    if (o.raw_bodies && !capture.kept.empty()) {
+        if (redacted) {
+            j["raw_withheld"] = "the body carries a password (--trace-secrets keeps it)";
+        } else {
+            j["raw_base64"] = base64_encode(capture.kept);
+            if (capture.truncated) j["raw_truncated"] = true;
+        }
+    }
     if (!d.decoded) {
         if (!d.note.empty()) j["note"] = d.note;
         return j;
     }
     j["kind"] = body_kind_name(d.body.kind);
     if (!d.body.codings.empty()) j["content_encoding"] = d.body.codings;
-    if (d.body.has_document) {
-        auto doc = wbxml::to_json(d.body.document)["root"];
-        if (!o.keep_secrets) redact_passwords(doc);
-        j["wbxml"] = std::move(doc);
+    if (d.body.has_document && o.decoded_bodies) {
+        wbxml::XmlWriteOptions xo;
+        xo.declaration = false;
+        xo.annotate_status = true;
+        xo.sender = from_client ? wbxml::XmlWriteOptions::Sender::Client
+                                : wbxml::XmlWriteOptions::Sender::Server;
+        j["xml"] = wbxml::to_xml(redacted ? *redacted : d.body.document, xo);
     }
     if (d.body.kind == BodyKind::Multipart) {
         auto parts = nlohmann::json::array();
@@ -183,14 +186,14 @@ nlohmann::json flow_record(const Flow& f, const RecordOptions& o) {
     req["target"] = f.request.target;
     req["headers"] = headers_json(f.request, o.keep_secrets);
     req["eas"] = to_json(f.eas);
-    req["body"] = body_json(decode_side(f.request, f.request_body, o), f.request_body, o);
+    req["body"] = body_json(decode_side(f.request, f.request_body, o), f.request_body, o, true);
     if (f.response) {
         auto& resp = j["response"];
         resp["status"] = f.response->status;
         resp["reason"] = f.response->reason;
         resp["headers"] = headers_json(*f.response, o.keep_secrets);
         const auto side = decode_side(*f.response, f.response_body, o);
-        resp["body"] = body_json(side, f.response_body, o);
+        resp["body"] = body_json(side, f.response_body, o, false);
         if (side.body.has_document) {
             if (auto st = first_status(side.body.document, false)) {
                 resp["eas_status"] = {{"value", st->value}, {"words", st->words}};

@@ -11,6 +11,9 @@ namespace eas::proxy {
 
 struct RecordOptions {
     bool keep_secrets = false;
+    // --trace-bodies: decoded (XML), raw (base64 of the bytes as sent), both, or none.
+    bool decoded_bodies = true;
+    bool raw_bodies = false;
     std::size_t max_inflated = 64 * 1024 * 1024;
 };
 

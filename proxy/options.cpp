@@ -111,9 +111,20 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                  "Do not verify upstream certificates (prints a warning at start)");
     app.add_option("--trace", o.trace,
                    "Append one JSON object per flow to FILE (JSON Lines; SIGHUP reopens)");
-    app.add_flag(
-        "--keep-secrets", o.keep_secrets,
-        "Keep Authorization headers and passwords in traces and logs (redacted by default)");
+    app.add_flag("--trace-secrets,--keep-secrets", o.keep_secrets,
+                 "Keep credentials (Authorization, cookies, passwords in bodies) in traces and "
+                 "logs; redacted by default");
+    app.add_option("--trace-bodies", o.trace_bodies,
+                   "Bodies in the trace: decoded (XML), raw (base64 of the bytes as sent), both, "
+                   "or none")
+        ->check(CLI::IsMember({"decoded", "raw", "both", "none"}))
+        ->capture_default_str();
+    app.add_option("--log-format", o.log_format,
+                   "text (for people) or json (one object per line, for log shippers)")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_option("--log-file", o.log_file,
+                   "Write the log to FILE instead of standard error (SIGHUP reopens it)");
     app.add_option("--on-451", o.on_451,
                    "What to do with HTTP 451: pass (forward and log), rewrite, follow")
         ->check(CLI::IsMember({"pass", "rewrite", "follow"}))

@@ -23,6 +23,9 @@ struct Options {
     bool upstream_insecure = false;
     std::string trace;
     bool keep_secrets = false;
+    std::string trace_bodies = "decoded";  // decoded | raw | both | none
+    std::string log_format = "text";       // text | json
+    std::string log_file;                  // "" = standard error
     std::string on_451 = "pass";
     std::vector<std::string> follow_allow;
     std::size_t replay_limit = 16 * 1024 * 1024;

@@ -1,9 +1,9 @@
 #include "server.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <list>
 #include <regex>
@@ -11,6 +11,7 @@
 
 #include "flow_log.hpp"
 #include "leaf_contexts.hpp"
+#include "log_setup.hpp"
 #include "redirect_counters.hpp"
 #include "session.hpp"
 #include "tls_context.hpp"
@@ -55,10 +56,13 @@ std::optional<net::tcp::endpoint> parse_listen(const std::string& listen, std::s
 }  // namespace
 
 int run_server(const Options& o) {
-    auto log = spdlog::stderr_color_mt("easproxy");
-    log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-    log->set_level(spdlog::level::from_str(o.log_level));
-    log->flush_on(spdlog::level::info);
+    std::string log_error;
+    auto log_setup = make_log(o.log_format, o.log_file, o.log_level, log_error);
+    if (!log_setup) {
+        std::fprintf(stderr, "easproxy: --log-file %s\n", log_error.c_str());
+        return 2;
+    }
+    auto log = log_setup->logger;
 
     // Mode and upstream.
     Settings settings = o.settings;
@@ -155,6 +159,8 @@ int run_server(const Options& o) {
     // Flow observers: log lines and the trace.
     RecordOptions record;
     record.keep_secrets = o.keep_secrets;
+    record.decoded_bodies = o.trace_bodies == "decoded" || o.trace_bodies == "both";
+    record.raw_bodies = o.trace_bodies == "raw" || o.trace_bodies == "both";
     FlowEvents events;
     events.add(std::make_shared<FlowLog>(log, record));
     auto counters = std::make_shared<RedirectCounters>();
@@ -265,8 +271,13 @@ int run_server(const Options& o) {
                 return;
             }
             if (sig == SIGHUP) {
-                log->info("SIGHUP: reopening the trace file");
+                log->info("SIGHUP: reopening the trace and log files");
+                std::string reopen_error;
+                if (!log_setup->reopen(reopen_error))
+                    std::fprintf(stderr, "easproxy: SIGHUP: cannot reopen the log %s\n",
+                                 reopen_error.c_str());
                 if (trace) trace->reopen();
+                log->info("SIGHUP: log reopened");
                 signals.async_wait(on_signal);
                 return;
             }

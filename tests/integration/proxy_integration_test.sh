@@ -58,7 +58,7 @@ for cmd in Provision FolderSync Sync Ping SendMail; do
   check "log line for $cmd" contains "$WORK/easproxy.err" "sam SAMPHONE1 iPhone $cmd -> 200"
 done
 check "FolderSync status in words" contains "$WORK/easproxy.err" "FolderSync -> 200 Status 1 \(Success\)"
-check "trace has the decoded FolderSync body" contains "$WORK/trace.jsonl" '"command":"FolderSync".*"tag":"FolderSync"'
+check "trace has the decoded FolderSync body as XML" contains "$WORK/trace.jsonl" '"xml":"<FolderSync xmlns=.*"command":"FolderSync"'
 check "trace redacts Authorization" contains "$WORK/trace.jsonl" 'Basic \[redacted\] \(user sam\)'
 check "no password in trace or log" bash -c "! grep -q 'Passw0rd\|c2FtOlBhc3N3MHJk' '$WORK/trace.jsonl' '$WORK/easproxy.err'"
 
@@ -129,7 +129,7 @@ PIDS+=($HELD30)
 # Meanwhile: SIGHUP reopens the trace (log rotation), and new flows land in the new file.
 mv "$WORK/trace.jsonl" "$WORK/trace.jsonl.1"
 kill -HUP "$PID_easproxy"
-wait_for "$WORK/easproxy.err" "SIGHUP: reopening the trace file" 5
+wait_for "$WORK/easproxy.err" "SIGHUP: reopening the trace and log files" 5
 device after-hup --user sam --device-id SAMPHONE2 --device-type iPhone --script options
 wait_for "$WORK/trace.jsonl" '"id"' 5
 check "after SIGHUP new flows go to a new trace file" test $? -eq 0

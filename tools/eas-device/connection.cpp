@@ -5,6 +5,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace eas::device {
@@ -95,25 +97,31 @@ net::awaitable<SendResult> Connection::send(const Url& url, const http::MessageH
 }
 
 net::awaitable<Failure> Connection::connect(const Url& url, std::string& error) {
-    const std::string where = url.host_header().find(':') == std::string::npos
-                                  ? url.host_header() + ":" + std::to_string(url.port)
-                                  : url.host_header();
+    // Through a proxy the device resolves and dials only the proxy; the proxy resolves the
+    // target, as for a phone whose Wi-Fi names a proxy.
+    const Url& peer = settings_.proxy ? *settings_.proxy : url;
+    const std::string where = url.authority();
+    const std::string via = settings_.proxy ? " via proxy " + peer.authority() : "";
+    const std::string peer_name = settings_.proxy ? "proxy " + peer.authority() : where;
+    const bool tunnel = settings_.proxy && url.tls();
     net::tcp::resolver::results_type endpoints;
     try {
-        endpoints = co_await resolver_.async_resolve(url.host, std::to_string(url.port),
+        endpoints = co_await resolver_.async_resolve(peer.host, std::to_string(peer.port),
                                                      net::use_awaitable);
     } catch (const boost::system::system_error& e) {
-        error = "cannot resolve " + url.host + ": " + e.code().message();
+        error = "cannot resolve " + std::string(settings_.proxy ? "proxy " : "") + peer.host +
+                ": " + e.code().message();
         co_return aborted_ ? Failure::Aborted : Failure::Resolve;
     }
-    if (url.tls()) {
-        if (!settings_.tls) {
-            error = "no TLS context for " + url.origin();
-            co_return Failure::Tls;
-        }
+    if (url.tls() && !settings_.tls) {
+        error = "no TLS context for " + url.origin();
+        co_return Failure::Tls;
+    }
+    if (url.tls() && !tunnel) {
         stream_ = std::make_unique<net::Stream>(net::tcp::socket(ex_), *settings_.tls);
         check_host_in_openssl(*stream_, url.host);
     } else {
+        // A tunnel starts as plain TCP: TLS begins once the proxy has accepted CONNECT.
         stream_ = std::make_unique<net::Stream>(net::tcp::socket(ex_));
     }
     parser_ = std::make_unique<http::Parser>(http::Parser::Type::Response);
@@ -130,18 +138,26 @@ net::awaitable<Failure> Connection::connect(const Url& url, std::string& error) 
                       : watchdog.fired() ? Failure::Timeout
                                          : Failure::Connect;
             error =
-                "cannot connect to " + where + ": " +
+                "cannot connect to " + peer_name + ": " +
                 (failure == Failure::Timeout ? "no answer within " + seconds_text(settings_.timeout)
                                              : e.code().message());
         }
+        if (failure == Failure::None && tunnel) {
+            failure = co_await open_tunnel(url, watchdog, error);
+            if (failure == Failure::None) {
+                stream_->upgrade_to_tls(*settings_.tls);
+                check_host_in_openssl(*stream_, url.host);
+            }
+        }
         if (failure == Failure::None) {
             try {
+                // SNI and the certificate check name the target, never the proxy.
                 co_await stream_->handshake_client(url.host);
             } catch (const boost::system::system_error& e) {
                 failure = aborted_           ? Failure::Aborted
                           : watchdog.fired() ? Failure::Timeout
                                              : Failure::Tls;
-                error = "TLS handshake with " + where + " failed: " +
+                error = "TLS handshake with " + where + via + " failed: " +
                         (failure == Failure::Timeout
                              ? "no answer within " + seconds_text(settings_.timeout)
                              : tls_failure(e.code(), *stream_, url.host));
@@ -156,8 +172,99 @@ net::awaitable<Failure> Connection::connect(const Url& url, std::string& error) 
     std::string how = "plain TCP";
     if (SSL* ssl = stream_->native_ssl())
         how = std::string(SSL_get_version(ssl)) + ", " + SSL_get_cipher_name(ssl);
-    note("connected to " + where + " (" + how + ")");
+    if (settings_.proxy && !url.tls()) {
+        note("connected to " + peer_name + " (" + how + "; requests for " + where +
+             " go in absolute form)");
+    } else {
+        note("connected to " + where + via + " (" + how + ")");
+    }
     co_return Failure::None;
+}
+
+// Asks the proxy for a tunnel to the target (CONNECT host:port), before TLS. The answer's head
+// is read a byte at a time: whatever follows it on the socket already belongs to the TLS
+// session, so nothing may be read ahead (curl does the same). A refusal carries its reason in
+// the body, which is read (briefly) for the error message.
+net::awaitable<Failure> Connection::open_tunnel(const Url& url, const net::Watchdog& watchdog,
+                                                std::string& error) {
+    constexpr std::size_t kMaxHead = 16 * 1024;
+    constexpr std::size_t kMaxReason = 200;
+    const std::string proxy = "proxy " + settings_.proxy->authority();
+    const std::string target = url.authority();
+    auto io_failure = [&](const boost::system::system_error& e) {
+        const Failure f = aborted_           ? Failure::Aborted
+                          : watchdog.fired() ? Failure::Timeout
+                                             : Failure::Connect;
+        error = "CONNECT " + target + " through " + proxy + " failed: " +
+                (f == Failure::Timeout ? "no answer within " + seconds_text(settings_.timeout)
+                 : is_eof(e.code())    ? "the proxy closed the connection"
+                                       : e.code().message());
+        return f;
+    };
+
+    std::string head_bytes;
+    try {
+        const std::string request =
+            "CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n";
+        co_await stream_->write(asio::buffer(request));
+        while (!head_bytes.ends_with("\r\n\r\n")) {
+            if (head_bytes.size() >= kMaxHead) {
+                error = proxy + " answered CONNECT " + target + " with a head over " +
+                        std::to_string(kMaxHead / 1024) + " KiB";
+                co_return Failure::Connect;
+            }
+            char c = 0;
+            co_await stream_->read_some(asio::buffer(&c, 1));
+            head_bytes += c;
+        }
+    } catch (const boost::system::system_error& e) {
+        co_return io_failure(e);
+    }
+
+    http::Parser parser(http::Parser::Type::Response);
+    std::vector<http::Event> events;
+    auto f = parser.feed(head_bytes, events);
+    if (f.error) {
+        error =
+            proxy + " answered CONNECT " + target + " with a malformed head: " + f.error->reason;
+        co_return Failure::Connect;
+    }
+    const http::MessageHead head = parser.head();
+    if (head.status >= 200 && head.status < 300) co_return Failure::None;
+
+    // One byte more than a reason may have, so that a longer line shows as such.
+    std::string body;
+    auto keep = [&body](const std::vector<http::Event>& from) {
+        for (const auto& e : from) {
+            const std::size_t room = kMaxReason + 1 - std::min(kMaxReason + 1, body.size());
+            if (e.kind == http::EventKind::Body) body.append(e.body.substr(0, room));
+        }
+    };
+    bool done = f.message_complete;
+    while (!done && body.find('\n') == std::string::npos && body.size() <= kMaxReason) {
+        std::size_t n = 0;
+        try {
+            n = co_await stream_->read_some(asio::buffer(buffer_));
+        } catch (const boost::system::system_error&) {
+            events.clear();
+            parser.finish(events);
+            keep(events);
+            break;
+        }
+        events.clear();
+        f = parser.feed(std::string_view(buffer_.data(), n), events);
+        keep(events);
+        done = f.message_complete || f.error.has_value();
+    }
+    std::string reason = body.substr(0, body.find('\n'));
+    while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back())))
+        reason.pop_back();
+    // A long line or markup (an HTML error page) is no reason in words.
+    if (reason.size() > kMaxReason || (!reason.empty() && reason.front() == '<')) reason.clear();
+    error = proxy + " refused CONNECT " + target + ": HTTP " + std::to_string(head.status) +
+            (head.reason.empty() ? "" : " " + head.reason) +
+            (reason.empty() ? "" : " (" + reason + ")");
+    co_return Failure::Connect;
 }
 
 net::awaitable<SendResult> Connection::attempt(const Url& url, const http::MessageHead& head,
@@ -174,7 +281,16 @@ net::awaitable<SendResult> Connection::attempt(const Url& url, const http::Messa
     r.reused = reuse;
 
     const std::string origin = url.origin();
-    const std::string head_text = http::serialize_head(head);
+    std::string head_text;
+    if (settings_.proxy && !url.tls()) {
+        // Without a tunnel the proxy learns where a request goes from its absolute-form target
+        // (RFC 9112 3.2.2); the Host header stays as it is.
+        http::MessageHead absolute = head;
+        absolute.target = url.scheme + "://" + url.host_header() + head.target;
+        head_text = http::serialize_head(absolute);
+    } else {
+        head_text = http::serialize_head(head);
+    }
     Failure failure = Failure::None;
     std::string error;
     {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,8 @@ class Connection {
         net::ssl::context* tls = nullptr;           // for https origins
         std::chrono::milliseconds timeout{60'000};  // connect; idle time while reading
         std::size_t decode_limit = 4 * 1024 * 1024;
+        std::optional<Url>
+            proxy;  // http:// forward proxy: CONNECT for https, absolute-form for http
     };
     Connection(net::asio::any_io_executor ex, Settings settings);
     ~Connection();
@@ -58,7 +61,8 @@ class Connection {
     void close();
     bool busy() const { return busy_; }
 
-    // Connection events in words ("connected to mail.contoso.com:443 (TLSv1.3)"), for --verbose.
+    // Connection events in words ("connected to mail.contoso.com:443 (TLSv1.3)", "... via proxy
+    // 10.0.0.1:8080 ..."), for --verbose.
     std::function<void(const std::string&)> on_note;
 
   private:
@@ -66,6 +70,8 @@ class Connection {
                                        std::string_view body, std::chrono::milliseconds hold,
                                        bool& retry_fresh);
     net::awaitable<SendResult::Failure> connect(const Url& url, std::string& error);
+    net::awaitable<SendResult::Failure> open_tunnel(const Url& url, const net::Watchdog& watchdog,
+                                                    std::string& error);
     void note(const std::string& text) {
         if (on_note) on_note(text);
     }

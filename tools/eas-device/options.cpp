@@ -41,6 +41,11 @@ ParsedOptions parse_options(int argc, char** argv) {
     app.add_option("--url", url_text,
                    "EAS endpoint, e.g. https://mail.contoso.com/Microsoft-Server-ActiveSync")
         ->required();
+    std::string proxy_text;
+    app.add_option("--proxy", proxy_text,
+                   "HTTP proxy, http://HOST:PORT or HOST:PORT (port 80 when omitted), as a "
+                   "phone's Wi-Fi proxy setting: CONNECT tunnels for https URLs, absolute URLs "
+                   "for http ones");
     app.add_option("--user", o.user, "user name as the device sends it (User= and Basic auth)")
         ->required();
     app.add_option("--password-env", password_env,
@@ -113,6 +118,23 @@ ParsedOptions parse_options(int argc, char** argv) {
     if (!url) return usage("--url " + url_text + ": " + why);
     if (url->path.empty()) url->path = "/Microsoft-Server-ActiveSync";
     o.url = *url;
+
+    if (!proxy_text.empty()) {
+        // Checked first: parse_url's complaint would point at --user (the EAS account), and the
+        // text, which may hold a proxy password, is not echoed.
+        if (proxy_text.find('@') != std::string::npos)
+            return usage("--proxy: proxy authentication (USER@HOST) is not supported");
+        const bool has_scheme = proxy_text.find("://") != std::string::npos;
+        auto proxy = parse_url(has_scheme ? proxy_text : "http://" + proxy_text, &why);
+        if (!proxy) return usage("--proxy " + proxy_text + ": " + why);
+        // Devices talk to their proxy in the clear (TLS goes inside the CONNECT tunnel).
+        if (proxy->tls())
+            return usage("--proxy " + proxy_text + ": only http:// proxies are supported");
+        if (!proxy->path.empty() && proxy->path != "/")
+            return usage("--proxy " + proxy_text + ": a proxy is HOST:PORT, without a path");
+        proxy->path.clear();
+        o.proxy = *proxy;
+    }
 
     if (!password.empty()) {
         o.password = password;

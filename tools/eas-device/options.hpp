@@ -15,6 +15,7 @@ enum class QueryStyle { Plain, Base64 };
 
 struct Options {
     Url url;
+    std::optional<Url> proxy;  // --proxy: an http:// forward proxy, as a phone's Wi-Fi setting
     std::string user;
     std::string password;  // resolved from --password or the --password-env variable; never printed
     std::string device_id = "EASDEVICE0001";

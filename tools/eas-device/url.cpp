@@ -23,6 +23,10 @@ std::string Url::host_header() const {
     return default_port ? bracketed(host) : bracketed(host) + ":" + std::to_string(port);
 }
 
+std::string Url::authority() const {
+    return bracketed(host) + ":" + std::to_string(port);
+}
+
 std::string Url::to_string() const {
     return scheme + "://" + host_header() + path;
 }

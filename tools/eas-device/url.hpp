@@ -20,6 +20,8 @@ struct Url {
     std::string origin() const;
     // Host header value: the port only when it is not the scheme's default.
     std::string host_header() const;
+    // "host:port", the port always (the CONNECT target, and how connection notes name a peer).
+    std::string authority() const;
     std::string to_string() const;  // origin + path
 };
 
