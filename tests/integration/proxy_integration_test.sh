@@ -166,6 +166,29 @@ records_after=$(count_lines "$WORK/trace.jsonl" '"v":1')
 check "every trace line is a whole record ($records_after)" test "$(wc -l <"$WORK/trace.jsonl")" -eq "$records_after"
 check "the trace kept every flow ($records_before before SIGTERM)" test "$records_after" -ge "$records_before"
 
+# --- --log-format json to a --log-file, rotated with SIGHUP; --trace-bodies raw ------------------
+start easproxy_json "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
+  --upstream-ca "$WORK/cas-ca.pem" --log-format json --log-file "$WORK/json.log" \
+  --trace "$WORK/raw.jsonl" --trace-bodies raw
+wait_for "$WORK/json.log" "listening on https://" 10 || exit 1
+SAVED_URL=$URL
+URL=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/json.log" | sed 's/listening on //')/Microsoft-Server-ActiveSync
+device json1 --user alex --device-id JSONPHONE --device-type Android --behaviour legacy --retries 0 --script foldersync
+check "a JSON log line per flow, with the flow's fields" contains "$WORK/json.log" \
+  '^\{.*"command":"FolderSync".*"device_id":"JSONPHONE".*"http_status":451.*"level":"warning".*"x_ms_location":"https://'
+check "  ... and nothing but JSON objects in the file" test "$(grep -cv '^{.*}$' "$WORK/json.log")" -eq 0
+check "--trace-bodies raw: the request body as base64, no decoded XML" contains "$WORK/raw.jsonl" \
+  '"body":\{"bytes":13,"kind":"wbxml","raw_base64":"AwFqAAAHVlIDMAABAQ=="\}'
+mv "$WORK/json.log" "$WORK/json.log.1"
+kill -HUP "$PID_easproxy_json"
+wait_for "$WORK/json.log" "SIGHUP: log reopened" 5
+check "SIGHUP reopens the log file (log rotation)" test $? -eq 0
+device json2 --user sam --device-id JSONPHONE2 --device-type Android --script provision
+check "  ... and new lines go to the new file" wait_for "$WORK/json.log" '"device_id":"JSONPHONE2"' 5
+check "  ... not the rotated one" test "$(count_lines "$WORK/json.log.1" JSONPHONE2)" -eq 0
+kill -TERM "$PID_easproxy_json" && wait_exit "$PID_easproxy_json" 5
+URL=$SAVED_URL
+
 # --- --on-451 follow: the legacy device is bridged to site B through easproxy ----------------------
 launch easproxy_follow --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
   --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/follow.jsonl" --on-451 follow

@@ -91,4 +91,87 @@ check "  ... the Ping itself was answered" test "$EXIT_STATUS" -eq 0
 check "  ... and the trace shows the wait for the connection" \
   wait_for "$WORK/queued.jsonl" '"device_id":"QUEUED2".*"upstream_queue":[1-9][0-9]{2,}' 5
 
+# --- a CAS killed mid-response: its devices get 502 or a cut connection, each traced, while 50
+# --- devices talking to another CAS through the same easproxy carry on ------------------------
+cat >"$WORK/doomed.toml" <<'TOML'
+[[site]]
+name = "D"
+external_url = true
+  [[site.cas]]
+  name = "cas-d1"
+  port = 0
+[[user]]
+name = "sam"
+password = "Passw0rd"
+site = "D"
+[eas]
+require_provisioning = false
+min_heartbeat = 1
+TOML
+start doomed "$FAKE_CAS" --config "$WORK/doomed.toml" --ca-out "$WORK/doomed-ca.pem"
+wait_for "$WORK/doomed.out" "admin url=" 15 || exit 1
+DOOMED=$(cas_url "$WORK/doomed.out" D)
+DOOMED_ADMIN=$(admin_url "$WORK/doomed.out")
+cat "$WORK/cas-ca.pem" "$WORK/doomed-ca.pem" >"$WORK/both-ca.pem"
+start regular "$EASPROXY" --mode regular --ca-dir "$WORK/ca" --listen 127.0.0.1:0 \
+  --upstream-ca "$WORK/both-ca.pem" --trace "$WORK/regular.jsonl" --threads 2
+wait_for "$WORK/regular.err" "listening on http://" 10 || exit 1
+REGULAR=$(grep -oE 'listening on http://127.0.0.1:[0-9]+' "$WORK/regular.err" | sed 's/listening on //')
+
+# 50 devices on the healthy CAS, each on its own connection through easproxy: a Ping held 8 s,
+# then another FolderSync.
+before=$(curl -s "$ADMIN/admin/state" | grep -oE '"held_requests":[0-9]+,"items":\{[^}]*\},"name":"sam"' | grep -oE '^"held_requests":[0-9]+' | cut -d: -f2)
+CARRY_ON=()
+for i in $(seq 1 50); do
+  start "carry$i" "$DEVICE" --url "$CAS_A" --proxy "$REGULAR" --ca "$WORK/ca/ca-cert.pem" \
+    --password Passw0rd --user sam --device-id "CARRYON$i" --device-type iPhone \
+    --script provision,foldersync,ping:8,foldersync
+  CARRY_ON+=($!)
+done
+check "50 devices hold a Ping at the healthy CAS through easproxy" until_true 60 held $((before + 50)) "$ADMIN" sam
+
+# On the doomed CAS: a 100 MB attachment being downloaded (slowly), and a held Ping.
+"$BUILD/tools/eas-decode" --encode - >"$WORK/fetch.wbxml" <<'XML'
+<ItemOperations xmlns="ItemOperations:" xmlns:airsyncbase="AirSyncBase:"><Fetch><Store>Mailbox</Store><airsyncbase:FileReference>2:4:0</airsyncbase:FileReference></Fetch></ItemOperations>
+XML
+curl -s -x "$REGULAR" --cacert "$WORK/ca/ca-cert.pem" -u sam:Passw0rd --limit-rate 2M -o "$WORK/partial.bin" \
+  -H 'MS-ASProtocolVersion: 14.1' -H 'Content-Type: application/vnd.ms-sync.wbxml' --data-binary @"$WORK/fetch.wbxml" \
+  "$DOOMED?Cmd=ItemOperations&User=sam&DeviceId=FETCHER&DeviceType=curl" &
+FETCH=$!
+PIDS+=($FETCH)
+partial_started() { [ "$(stat -c %s "$WORK/partial.bin" 2>/dev/null || echo 0)" -gt 1000000 ]; }
+check "the attachment is streaming from the doomed CAS" until_true 30 partial_started
+start victim "$DEVICE" --url "$DOOMED" --proxy "$REGULAR" --ca "$WORK/ca/ca-cert.pem" --password Passw0rd \
+  --user sam --device-id VICTIM --device-type iPhone --script foldersync,ping:120
+check "a Ping is held at the doomed CAS" until_true 20 held 1 "$DOOMED_ADMIN" sam
+
+kill -KILL "$PID_doomed"
+wait "$PID_doomed" 2>/dev/null
+wait_exit "$PID_victim" 15
+check "the device whose held Ping died with the CAS gets 502" contains "$WORK/victim.out" "Ping -> HTTP 502"
+check "  ... easproxy logs it" wait_for "$WORK/regular.err" \
+  "sam VICTIM iPhone Ping -> 502 \(answered by easproxy\) \| upstream response: the upstream closed the connection before answering" 5
+check "  ... and traces it" wait_for "$WORK/regular.jsonl" \
+  '"error":\{"answered":502,"reason":"the upstream closed the connection before answering' 5
+wait_exit "$FETCH" 15
+check "the download cut off by the CAS's death ends in an error at the device, not a hang" test "$EXIT_STATUS" -ne 0
+check "  ... easproxy logs how far it got" wait_for "$WORK/regular.err" \
+  "sam FETCHER curl ItemOperations \| upstream response: the upstream broke off the response after [0-9]+ body bytes" 5
+check "  ... and traces it" wait_for "$WORK/regular.jsonl" \
+  '"reason":"the upstream broke off the response after [0-9]+ body bytes' 5
+
+failed_devices=0
+for pid in "${CARRY_ON[@]}"; do
+  if wait_exit "$pid" 60; then
+    [ "$EXIT_STATUS" -eq 0 ] || failed_devices=$((failed_devices + 1))
+  else
+    failed_devices=$((failed_devices + 1))
+  fi
+done
+check "all 50 devices on the healthy CAS finished their scripts (failed: $failed_devices)" test "$failed_devices" -eq 0
+check "  ... each Ping answered through easproxy" \
+  test "$(count_lines "$WORK/regular.err" "CARRYON[0-9]+ iPhone Ping -> 200")" -eq 50
+check "  ... and each FolderSync after it" \
+  test "$(count_lines "$WORK/regular.err" "CARRYON[0-9]+ iPhone FolderSync -> 200")" -eq 100
+
 finish
