@@ -69,7 +69,7 @@ TEST_CASE("the trace shows a body as decoded XML, with the password redacted by 
     CHECK(j.dump().find("YWxleDpQYXNzdzByZA") == std::string::npos);
 }
 
-TEST_CASE("--trace-bodies raw withholds a body carrying a password unless secrets are kept") {
+TEST_CASE("trace bodies raw: withholds a body carrying a password unless secrets are kept") {
     RecordOptions o;
     o.decoded_bodies = false;
     o.raw_bodies = true;
@@ -86,7 +86,7 @@ TEST_CASE("--trace-bodies raw withholds a body carrying a password unless secret
     CHECK(*raw == wbxml_of(kSettingsWithPassword));
 }
 
-TEST_CASE("--trace-bodies both keeps XML and the exact bytes of an ordinary body") {
+TEST_CASE("trace bodies both: keeps XML and the exact bytes of an ordinary body") {
     Flow f;
     f.request.method = "POST";
     f.request.target =
@@ -110,7 +110,7 @@ TEST_CASE("--trace-bodies both keeps XML and the exact bytes of an ordinary body
     CHECK(none["request"]["body"]["bytes"] == bytes.size());
 }
 
-TEST_CASE("--log-format json: one object per line with the flow's fields") {
+TEST_CASE("JSON log format: one object per line with the flow's fields") {
     std::string error;
     const std::string path = "/tmp/easproxy-test-log-" + std::to_string(::getpid()) + ".jsonl";
     std::remove(path.c_str());
