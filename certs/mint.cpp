@@ -147,9 +147,10 @@ MintResult mint_leaf(const KeyPair& ca, const std::vector<std::string>& names,
         r.error = openssl_error("reading the CA");
         return r;
     }
-    PKey key = make_key(options.key_type);
+    PKey key = options.key_pem.empty() ? make_key(options.key_type) : read_key(options.key_pem);
     if (!key) {
-        r.error = openssl_error("generating the leaf key");
+        r.error = openssl_error(options.key_pem.empty() ? "generating the leaf key"
+                                                        : "reading the leaf key");
         return r;
     }
     Cert cert = new_cert(names.front(), key.get(), options);
@@ -174,6 +175,15 @@ MintResult mint_leaf(const KeyPair& ca, const std::vector<std::string>& names,
     }
     r.pair = KeyPair{to_pem(cert), to_pem(key)};
     return r;
+}
+
+std::string make_private_key_pem(KeyType type, std::string& error) {
+    PKey key = make_key(type);
+    if (!key) {
+        error = openssl_error("generating a key");
+        return {};
+    }
+    return to_pem(key);
 }
 
 bool write_private_file(const std::string& path, const std::string& contents, std::string& error) {

@@ -22,6 +22,9 @@ struct MintOptions {
     // Phones refuse leaf certificates valid for more than 825 days (Apple); a year is safe.
     std::chrono::hours validity = std::chrono::hours(24 * 365);
     std::chrono::hours backdate = std::chrono::hours(1);  // tolerate clock skew on devices
+    // Leaves: sign this key (PEM) instead of generating one. Regular mode gives every leaf the
+    // same key, so minting is one signature (an RSA key takes tens of milliseconds to make).
+    std::string key_pem;
 };
 
 struct MintResult {
@@ -36,6 +39,9 @@ MintResult mint_ca(const std::string& common_name, const MintOptions& options = 
 // CA. Subject alternative names carry each as DNS or IP as fits.
 MintResult mint_leaf(const KeyPair& ca, const std::vector<std::string>& names,
                      const MintOptions& options = {});
+
+// A new private key as PKCS#8 PEM, or "" with `error` set.
+std::string make_private_key_pem(KeyType type, std::string& error);
 
 // Writes a file with mode 0600 from the start (never briefly readable by others).
 bool write_private_file(const std::string& path, const std::string& contents, std::string& error);

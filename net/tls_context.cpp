@@ -20,13 +20,60 @@ bool guarded(std::string& error, const char* what, F&& f) {
     }
 }
 
+// Versions, ciphers and the security level they need; false with `error` on a bad list.
+bool apply_versions(ssl::context& ctx, const TlsVersions& v, std::string& error) {
+    SSL_CTX* c = ctx.native_handle();
+    SSL_CTX_set_min_proto_version(c, v.min_version);
+    if (v.max_version) SSL_CTX_set_max_proto_version(c, v.max_version);
+    std::string ciphers = v.ciphers;
+    if (v.min_version && v.min_version < TLS1_2_VERSION) {
+        // TLS 1.0/1.1 sign the handshake with SHA-1, which security level 1 and up refuse.
+        SSL_CTX_set_security_level(c, 0);
+        if (ciphers.empty()) ciphers = "DEFAULT:@SECLEVEL=0";
+    }
+    if (!ciphers.empty() && SSL_CTX_set_cipher_list(c, ciphers.c_str()) != 1) {
+        ERR_clear_error();
+        error = "cipher list \"" + ciphers + "\" names no cipher OpenSSL knows";
+        return false;
+    }
+    if (!v.ciphersuites.empty() && SSL_CTX_set_ciphersuites(c, v.ciphersuites.c_str()) != 1) {
+        ERR_clear_error();
+        error = "TLS 1.3 cipher suites \"" + v.ciphersuites + "\" name none OpenSSL knows";
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+int parse_tls_version(const std::string& text) {
+    if (text == "1.0" || text == "1") return TLS1_VERSION;
+    if (text == "1.1") return TLS1_1_VERSION;
+    if (text == "1.2") return TLS1_2_VERSION;
+    if (text == "1.3") return TLS1_3_VERSION;
+    return 0;
+}
+
+std::string tls_version_name(int version) {
+    switch (version) {
+        case TLS1_VERSION:
+            return "TLS 1.0";
+        case TLS1_1_VERSION:
+            return "TLS 1.1";
+        case TLS1_2_VERSION:
+            return "TLS 1.2";
+        case TLS1_3_VERSION:
+            return "TLS 1.3";
+        default:
+            return "any";
+    }
+}
 
 std::unique_ptr<ssl::context> make_server_context(const ServerTlsOptions& o, std::string& error) {
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
-    SSL_CTX_set_min_proto_version(ctx->native_handle(), o.min_version);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                      ssl::context::no_sslv3 | ssl::context::single_dh_use);
+    if (!apply_versions(*ctx, o.versions, error)) return nullptr;
     if (!guarded(error, "certificate chain",
                  [&] { ctx->use_certificate_chain(asio::buffer(o.cert_chain_pem)); }) ||
         !guarded(error, "private key",
@@ -42,9 +89,22 @@ std::unique_ptr<ssl::context> make_server_context(const ServerTlsOptions& o, std
 
 std::unique_ptr<ssl::context> make_client_context(const ClientTlsOptions& o, std::string& error) {
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
-    SSL_CTX_set_min_proto_version(ctx->native_handle(), o.min_version);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                      ssl::context::no_sslv3);
+    if (!apply_versions(*ctx, o.versions, error)) return nullptr;
+    if (!o.cert_chain_pem.empty()) {
+        if (!guarded(error, "client certificate",
+                     [&] { ctx->use_certificate_chain(asio::buffer(o.cert_chain_pem)); }) ||
+            !guarded(error, "client certificate key",
+                     [&] { ctx->use_private_key(asio::buffer(o.key_pem), ssl::context::pem); })) {
+            return nullptr;
+        }
+        if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+            ERR_clear_error();
+            error = "the client certificate's key does not match it";
+            return nullptr;
+        }
+    }
     if (!o.verify) {
         ctx->set_verify_mode(ssl::verify_none);
         return ctx;

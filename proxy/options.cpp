@@ -109,6 +109,29 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                    "Trust this PEM CA file for upstream certificates too");
     app.add_flag("--upstream-insecure", o.upstream_insecure,
                  "Do not verify upstream certificates (prints a warning at start)");
+    app.add_option("--upstream-client-cert", o.upstream_client_cert,
+                   "PEM file with a client certificate chain and key, shown to CAS that ask for "
+                   "one (mutual TLS)");
+    app.add_option("--device-tls-min", o.device_tls_min,
+                   "Lowest TLS version devices may use: 1.0, 1.1, 1.2, 1.3 (1.0/1.1 for legacy "
+                   "devices; lowers OpenSSL's security level, with a warning)")
+        ->capture_default_str();
+    app.add_option("--device-tls-max", o.device_tls_max, "Highest TLS version offered to devices");
+    app.add_option("--device-ciphers", o.device_ciphers,
+                   "OpenSSL cipher list for devices (TLS 1.2 and below)");
+    app.add_option("--upstream-tls-min", o.upstream_tls_min, "Lowest TLS version towards the CAS")
+        ->capture_default_str();
+    app.add_option("--upstream-tls-max", o.upstream_tls_max, "Highest TLS version towards the CAS");
+    app.add_option("--upstream-ciphers", o.upstream_ciphers,
+                   "OpenSSL cipher list towards the CAS (TLS 1.2 and below)");
+    app.add_option("--keylog", o.keylog,
+                   "Append TLS secrets of both sides to FILE (NSS key log format, as "
+                   "SSLKEYLOGFILE) so Wireshark can decrypt a capture");
+    app.add_option("--web", o.web,
+                   "Serve the web page (CA install page) on HOST:PORT, e.g. 127.0.0.1:8081 "
+                   "(off by default)");
+    app.add_option("--web-token", o.web_token,
+                   "Access token the web listener requires when not bound to loopback");
     app.add_option("--trace", o.trace,
                    "Append one JSON object per flow to FILE (JSON Lines; SIGHUP reopens)");
     app.add_flag("--trace-secrets,--keep-secrets", o.keep_secrets,

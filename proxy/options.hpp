@@ -21,6 +21,16 @@ struct Options {
                              // CONNECT hosts tunnelled untouched
     std::string upstream_ca;
     bool upstream_insecure = false;
+    std::string upstream_client_cert;  // PEM with chain and key, for CAS that ask (mutual TLS)
+    std::string device_tls_min = "1.2";
+    std::string device_tls_max;
+    std::string device_ciphers;
+    std::string upstream_tls_min = "1.2";
+    std::string upstream_tls_max;
+    std::string upstream_ciphers;
+    std::string keylog;     // NSS key log (SSLKEYLOGFILE format) for both sides
+    std::string web;        // HOST:PORT of the web listener (CA install page); "" = off
+    std::string web_token;  // required when the web listener is not on loopback
     std::string trace;
     bool keep_secrets = false;
     std::string trace_bodies = "decoded";  // decoded | raw | both | none

@@ -10,10 +10,12 @@
 #include <thread>
 
 #include "flow_log.hpp"
+#include "keylog.hpp"
 #include "leaf_contexts.hpp"
 #include "log_setup.hpp"
 #include "redirect_counters.hpp"
 #include "session.hpp"
+#include "tls_settings.hpp"
 #include "tls_context.hpp"
 #include "trace_writer.hpp"
 
@@ -105,17 +107,22 @@ int run_server(const Options& o) {
                   o.state_file);
     }
 
+    auto tls = tls_settings(o, *log);
+    if (!tls) return 2;
+
     // Regular mode: a plain listener; CONNECT gets a certificate minted from the CA.
     std::unique_ptr<LeafContexts> leaves;
     std::optional<std::regex> ignore_hosts;
     if (regular) {
-        leaves = std::make_unique<LeafContexts>(o.ca_dir, error);
+        leaves = std::make_unique<LeafContexts>(o.ca_dir, tls->device, error);
         if (!error.empty()) {
             log->error("--ca-dir {}: {}", o.ca_dir, error);
             return 2;
         }
-        log->info("regular mode: devices must trust the CA {} ({})", leaves->ca_cert_path(),
-                  leaves->created() ? "created now" : "existing");
+        log->info(
+            "regular mode: devices must trust the CA {} ({}); they can fetch it from "
+            "http://easproxy.cert/ through the proxy",
+            leaves->ca_cert_path(), leaves->created() ? "created now" : "existing");
         if (!o.ignore_hosts.empty()) {
             try {
                 ignore_hosts.emplace(o.ignore_hosts, std::regex::ECMAScript | std::regex::icase);
@@ -128,6 +135,7 @@ int run_server(const Options& o) {
 
     // TLS on both sides.
     std::unique_ptr<net::ssl::context> device_tls;
+    std::string device_cert_pem;
     if (!o.plain && !regular) {
         if (o.cert.empty()) {
             log->error(
@@ -135,26 +143,21 @@ int run_server(const Options& o) {
             return 2;
         }
         net::ServerTlsOptions so;
+        so.versions = tls->device;
         if (!net::load_pem_bundle(o.cert, so, error) ||
             !(device_tls = net::make_server_context(so, error))) {
             log->error("--cert {}: {}", o.cert, error);
             return 2;
         }
+        device_cert_pem = so.cert_chain_pem;
+        net::attach_keylog(*device_tls);
     }
-    net::ClientTlsOptions co;
-    co.verify = !o.upstream_insecure;
-    co.ca_file = o.upstream_ca;
-    auto upstream_tls = net::make_client_context(co, error);
+    auto upstream_tls = net::make_client_context(tls->upstream, error);
     if (!upstream_tls) {
         log->error("upstream TLS: {}", error);
         return 2;
     }
-    if (o.upstream_insecure) {
-        log->warn(
-            "--upstream-insecure: upstream certificates are NOT verified; anyone in the path can "
-            "read the "
-            "traffic easproxy forwards");
-    }
+    net::attach_keylog(*upstream_tls);
 
     // Flow observers: log lines and the trace.
     RecordOptions record;
