@@ -10,8 +10,11 @@
 #include <thread>
 
 #include "flow_log.hpp"
+#include "ca_store.hpp"
 #include "keylog.hpp"
 #include "leaf_contexts.hpp"
+#include "listen_address.hpp"
+#include "web_server.hpp"
 #include "log_setup.hpp"
 #include "redirect_counters.hpp"
 #include "session.hpp"
@@ -26,34 +29,6 @@ struct Worker {
     net::asio::io_context io{1};
     std::unique_ptr<UpstreamPool> pool;
 };
-
-std::optional<net::tcp::endpoint> parse_listen(const std::string& listen, std::string& error) {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) {
-        error = "--listen \"" + listen + "\": expected HOST:PORT";
-        return std::nullopt;
-    }
-    std::string host = listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    boost::system::error_code ec;
-    const auto addr = net::asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-    if (ec) {
-        error = "--listen \"" + listen + "\": \"" + host + "\" is not an IP address";
-        return std::nullopt;
-    }
-    unsigned port = 0;
-    try {
-        port = static_cast<unsigned>(std::stoul(listen.substr(colon + 1)));
-    } catch (...) {
-        port = 70000;
-    }
-    if (port > 65535) {
-        error = "--listen \"" + listen + "\": port is not 0-65535";
-        return std::nullopt;
-    }
-    return net::tcp::endpoint(addr, static_cast<unsigned short>(port));
-}
 
 }  // namespace
 
@@ -218,6 +193,30 @@ int run_server(const Options& o) {
               o.on_451, threads, threads == 1 ? "" : "s",
               o.trace.empty() ? "" : ", trace " + o.trace);
 
+    // The web listener: the CA install page (regular mode's CA, or in reverse mode a CA made
+    // with `easproxy ca init` in --ca-dir).
+    std::unique_ptr<WebServer> web;
+    if (!o.web.empty()) {
+        WebContent content;
+        content.token = o.web_token;
+        if (leaves) {
+            content.ca_pem = leaves->ca().cert_pem;
+        } else if (const certs::CaPaths paths(o.ca_dir); certs::ca_exists(paths)) {
+            std::string ca_error;
+            if (auto ca = certs::load_ca(paths, ca_error)) {
+                content.ca_pem = ca->cert_pem;
+            } else {
+                log->warn("--web: the CA in {} is not offered: {}", o.ca_dir, ca_error);
+            }
+        }
+        web = WebServer::start(main_io, o.web, content, log, error);
+        if (!web) {
+            log->error("{}", error);
+            return 2;
+        }
+        log->info("web page on {} (CA install page: {}ca/)", web->url(), web->url());
+    }
+
     std::atomic<std::uint64_t> next_flow_id{0};
     std::atomic<int> active{0};
     std::atomic<bool> stopping{false};
@@ -289,6 +288,7 @@ int run_server(const Options& o) {
             stopping = true;
             boost::system::error_code ignored;
             acceptor.close(ignored);
+            if (web) web->stop();
             // Wait for the in-flight count to drop to zero, or the grace period to end.
             const auto deadline =
                 std::chrono::steady_clock::now() + std::chrono::seconds(o.shutdown_grace);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base64.hpp"
+#include "ca_page.hpp"
 #include "flow_log.hpp"
 #include "hangup_watch.hpp"
 #include "leaf_contexts.hpp"
@@ -17,6 +18,9 @@ namespace eas::proxy {
 namespace {
 
 using Steady = std::chrono::steady_clock;
+
+// The host name devices browse to (through the proxy) for the CA install page.
+constexpr std::string_view kCaPageHost = "easproxy.cert";
 
 // How a body is framed on the way out.
 enum class Framing { None, Length, Chunked, Close };
@@ -83,6 +87,18 @@ std::string basic_auth_user(const http::MessageHead& head) {
     return decoded->substr(0, decoded->find(':'));
 }
 
+// What a failed device handshake most likely means, for the log line.
+std::string handshake_hint(const std::string& reason) {
+    if (reason.find("unsupported protocol") != std::string::npos ||
+        reason.find("version") != std::string::npos) {
+        return " (the device offers only TLS versions below --device-tls-min; --device-tls-min "
+               "1.0 admits legacy devices)";
+    }
+    if (reason.find("no shared cipher") != std::string::npos)
+        return " (no cipher in common: see --device-ciphers)";
+    return " (not a TLS client, or it does not trust the certificate?)";
+}
+
 std::string reason_phrase(int status) {
     switch (status) {
         case 400:
@@ -119,11 +135,9 @@ class Session {
             try {
                 co_await device_.handshake_server();
             } catch (const boost::system::system_error& e) {
-                ctx_.log->warn("{}: TLS handshake with the device failed: {}{}", client_,
-                               net::describe_tls_error(e.code()),
-                               watchdog_.fired()
-                                   ? " (timed out)"
-                                   : " (not a TLS client, or it does not trust the certificate?)");
+                const auto reason = net::describe_tls_error(e.code());
+                ctx_.log->warn("{}: TLS handshake with the device failed: {}{}", client_, reason,
+                               watchdog_.fired() ? " (timed out)" : handshake_hint(reason));
                 co_return;
             }
         }
@@ -178,6 +192,9 @@ class Session {
                 co_return false;
             }
         }
+
+        if (ctx_.regular && ctx_.leaves && http::iequals(upstream_.host, kCaPageHost))
+            co_return co_await serve_ca_page();
 
         Flow flow;
         flow.id = ++ctx_.next_flow_id;
@@ -504,6 +521,35 @@ class Session {
         co_return true;
     }
 
+    // http://easproxy.cert/ through the proxy: the CA install page, answered here.
+    net::awaitable<bool> serve_ca_page() {
+        const http::MessageHead request = reader_->head();
+        Flow ignored;
+        if (!co_await drain_request(ignored)) co_return false;
+        auto page = ca_page(request.target, ctx_.leaves->ca().cert_pem);
+        if (!page) {
+            page = PageResponse{404, "text/plain; charset=utf-8",
+                                "easproxy: no such page; the CA is at http://easproxy.cert/\n", ""};
+        }
+        http::MessageHead h;
+        h.is_request = false;
+        h.status = page->status;
+        h.reason = page->status == 200 ? "OK" : page->status == 404 ? "Not Found" : "Error";
+        h.headers = {{"Content-Type", page->content_type},
+                     {"Content-Length", std::to_string(page->body.size())},
+                     {"Cache-Control", "no-store"}};
+        if (!page->filename.empty()) {
+            h.headers.push_back(
+                {"Content-Disposition", "attachment; filename=\"" + page->filename + "\""});
+        }
+        if (!request.keep_alive) h.headers.push_back({"Connection", "close"});
+        ctx_.log->info("{}: CA install page {} -> {}", client_, request.target, page->status);
+        watchdog_.expires_after(ctx_.settings.send_timeout);
+        if (!co_await try_write(device_, net::asio::buffer(http::serialize_head(h) + page->body)))
+            co_return false;
+        co_return request.keep_alive;
+    }
+
     // Regular mode, plain HTTP: "GET http://host/path" goes to host, as "GET /path".
     bool take_absolute_url() {
         auto& target = reader_->parser().head().target;
@@ -546,10 +592,13 @@ class Session {
         try {
             co_await device_.handshake_server();
         } catch (const boost::system::system_error& e) {
-            ctx_.log->warn(
-                "{}: TLS handshake after CONNECT {} failed: {} (does the device trust the easproxy "
-                "CA?)",
-                client_, authority, net::describe_tls_error(e.code()));
+            const auto reason = net::describe_tls_error(e.code());
+            ctx_.log->warn("{}: TLS handshake after CONNECT {} failed: {}{}", client_, authority,
+                           reason,
+                           reason.find("version") != std::string::npos ||
+                                   reason.find("unsupported protocol") != std::string::npos
+                               ? handshake_hint(reason)
+                               : " (does the device trust the easproxy CA?)");
             co_return false;
         }
         upstream_ = *origin;
