@@ -163,7 +163,8 @@ MintResult mint_leaf(const KeyPair& ca, const std::vector<std::string>& names,
     if (!add_ext(cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE") ||
         !add_ext(cert.get(), ca_cert.get(), NID_key_usage,
                  "critical,digitalSignature,keyEncipherment") ||
-        !add_ext(cert.get(), ca_cert.get(), NID_ext_key_usage, "serverAuth") ||
+        !add_ext(cert.get(), ca_cert.get(), NID_ext_key_usage,
+                 options.usage == MintOptions::Usage::Client ? "clientAuth" : "serverAuth") ||
         !add_ext(cert.get(), ca_cert.get(), NID_subject_alt_name, san) ||
         !add_ext(cert.get(), ca_cert.get(), NID_authority_key_identifier, "keyid:always")) {
         r.error = openssl_error("adding leaf extensions");

@@ -25,6 +25,9 @@ struct MintOptions {
     // Leaves: sign this key (PEM) instead of generating one. Regular mode gives every leaf the
     // same key, so minting is one signature (an RSA key takes tens of milliseconds to make).
     std::string key_pem;
+    // What the leaf is for: a TLS server (devices connect to it) or a TLS client (easproxy
+    // showing a CAS that asks for one, --upstream-client-cert).
+    enum class Usage { Server, Client } usage = Usage::Server;
 };
 
 struct MintResult {

@@ -66,6 +66,10 @@ int run_ca_command(int argc, char** argv) {
         ->required();
     leaf->add_option("--out", out, "PEM file to write (certificate, CA, key; mode 0600)")
         ->required();
+    bool client = false;
+    leaf->add_flag("--client", client,
+                   "A client certificate instead (for --upstream-client-cert, when the CAS asks "
+                   "for one)");
     app.require_subcommand(1);
     try {
         app.parse(argc - 1, argv + 1);
@@ -97,6 +101,7 @@ int run_ca_command(int argc, char** argv) {
     // leaf: its own key (a reverse-mode certificate lives on its own, outside the CA dir).
     certs::MintOptions options;
     options.key_type = certs::key_type_of(ca->key_pem);
+    if (client) options.usage = certs::MintOptions::Usage::Client;
     auto minted = certs::mint_leaf(*ca, names, options);
     if (!minted.pair) return fail(minted.error);
     if (!certs::write_private_file(out, minted.pair->cert_pem + ca->cert_pem + minted.pair->key_pem,
@@ -104,7 +109,8 @@ int run_ca_command(int argc, char** argv) {
         return fail(error);
     }
     const auto info = certs::describe_cert(minted.pair->cert_pem, error);
-    std::cout << "wrote " << out << " (certificate, CA, key; mode 0600): use it with --cert\n";
+    std::cout << "wrote " << out << " (certificate, CA, key; mode 0600): use it with "
+              << (client ? "--upstream-client-cert" : "--cert") << "\n";
     if (info) print_info(*info, out);
     return 0;
 }

@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libspdlog-dev
   clang libclang-rt-14-dev
   curl ca-certificates openssl
+  tshark  # decrypts a capture with --keylog in the certificate tests
 )
 
 missing=()
