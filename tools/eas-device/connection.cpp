@@ -100,16 +100,24 @@ net::awaitable<Failure> Connection::connect(const Url& url, std::string& error) 
     // Through a proxy the device resolves and dials only the proxy; the proxy resolves the
     // target, as for a phone whose Wi-Fi names a proxy.
     const Url& peer = settings_.proxy ? *settings_.proxy : url;
+    const DialTarget dial = settings_.proxy
+                                ? DialTarget{peer.host, peer.port, nullptr}
+                                : dial_target(settings_.connect_to, peer.host, peer.port);
     const std::string where = url.authority();
-    const std::string via = settings_.proxy ? " via proxy " + peer.authority() : "";
-    const std::string peer_name = settings_.proxy ? "proxy " + peer.authority() : where;
+    const std::string via = settings_.proxy ? " via proxy " + peer.authority()
+                            : dial.rule ? " via " + dial.host + ":" + std::to_string(dial.port) +
+                                              " (--connect-to " + to_string(*dial.rule) + ")"
+                                        : "";
+    const std::string peer_name = settings_.proxy ? "proxy " + peer.authority()
+                                  : dial.rule     ? where + via
+                                                  : where;
     const bool tunnel = settings_.proxy && url.tls();
     net::tcp::resolver::results_type endpoints;
     try {
-        endpoints = co_await resolver_.async_resolve(peer.host, std::to_string(peer.port),
+        endpoints = co_await resolver_.async_resolve(dial.host, std::to_string(dial.port),
                                                      net::use_awaitable);
     } catch (const boost::system::system_error& e) {
-        error = "cannot resolve " + std::string(settings_.proxy ? "proxy " : "") + peer.host +
+        error = "cannot resolve " + std::string(settings_.proxy ? "proxy " : "") + dial.host +
                 ": " + e.code().message();
         co_return aborted_ ? Failure::Aborted : Failure::Resolve;
     }

@@ -11,8 +11,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "asio.hpp"
+#include "connect_to.hpp"
 #include "http_parser.hpp"
 #include "stream.hpp"
 #include "url.hpp"
@@ -45,6 +47,9 @@ class Connection {
         std::size_t decode_limit = 4 * 1024 * 1024;
         std::optional<Url>
             proxy;  // http:// forward proxy: CONNECT for https, absolute-form for http
+        // --connect-to: where to dial instead of the URL's host:port (the name still goes in
+        // Host, SNI and the certificate check). Not used with a proxy, which dials for us.
+        std::vector<ConnectTo> connect_to;
     };
     Connection(net::asio::any_io_executor ex, Settings settings);
     ~Connection();

@@ -35,10 +35,12 @@ Device::Device(asio::any_io_executor ex, const Options& o, net::ssl::context* tl
     : o_(o),
       report_(report),
       stop_(stop),
-      conn_(ex,
-            Connection::Settings{
-                tls, std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_seconds * 1000)),
-                o.decode_limit, o.proxy}),
+      conn_(ex, Connection::Settings{tls,
+                                     std::chrono::milliseconds(
+                                         static_cast<std::int64_t>(o.timeout_seconds * 1000)),
+                                     o.decode_limit,
+                                     o.proxy,
+                                     {}}),
       sleep_timer_(ex),
       url_(o.url) {
     conn_.on_note = [this](const std::string& text) { report_.detail(text); };

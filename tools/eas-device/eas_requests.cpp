@@ -50,7 +50,7 @@ bool encode(const std::string& command, const std::string& xml, EasRequest& out,
     return true;
 }
 
-std::string policy_type(const Options& o) {
+std::string policy_type(const Identity& o) {
     // 2.5 asks for the XML policy document; 12.0 and later for the WBXML one (MS-ASPROV).
     return version_at_least(o.eas_version, 12.0) ? "MS-EAS-Provisioning-WBXML"
                                                  : "MS-WAP-Provisioning-XML";
@@ -71,7 +71,7 @@ bool version_at_least(const std::string& version, double min) {
     return std::strtod(version.c_str(), nullptr) + 1e-9 >= min;
 }
 
-bool build_head(const Options& o, const EasRequest& request, const Url& url,
+bool build_head(const Identity& o, const EasRequest& request, const Url& url,
                 std::optional<std::uint32_t> policy_key, http::MessageHead& head,
                 std::string& error) {
     head = http::MessageHead{};
@@ -130,7 +130,7 @@ bool options_request(EasRequest& out) {
     return true;
 }
 
-bool provision_request(const Options& o, EasRequest& out, std::string& error) {
+bool provision_request(const Identity& o, EasRequest& out, std::string& error) {
     out = EasRequest{};
     std::string xml = "<Provision xmlns=\"Provision:\" xmlns:settings=\"Settings:\">";
     // 14.1 servers expect the device to describe itself in the first Provision (MS-ASPROV).
@@ -153,7 +153,7 @@ bool provision_request(const Options& o, EasRequest& out, std::string& error) {
     return encode("Provision", xml, out, error);
 }
 
-bool provision_ack(const Options& o, const std::string& temporary_key, EasRequest& out,
+bool provision_ack(const Identity& o, const std::string& temporary_key, EasRequest& out,
                    std::string& error) {
     out = EasRequest{};
     const std::string xml = "<Provision xmlns=\"Provision:\"><Policies><Policy><PolicyType>" +
@@ -170,7 +170,7 @@ bool foldersync_request(const std::string& sync_key, EasRequest& out, std::strin
                   out, error);
 }
 
-bool sync_request(const Options& o, const SyncParams& p, EasRequest& out, std::string& error) {
+bool sync_request(const Identity& o, const SyncParams& p, EasRequest& out, std::string& error) {
     out = EasRequest{};
     std::string xml =
         "<Sync xmlns=\"AirSync:\" xmlns:airsyncbase=\"AirSyncBase:\"><Collections><Collection>";
@@ -183,7 +183,8 @@ bool sync_request(const Options& o, const SyncParams& p, EasRequest& out, std::s
         xml +=
             "<DeletesAsMoves>1</DeletesAsMoves><GetChanges>1</GetChanges><WindowSize>25</"
             "WindowSize><Options>"
-            "<FilterType>3</FilterType>";
+            "<FilterType>" +
+            std::to_string(p.filter_type) + "</FilterType>";
         if (version_at_least(o.eas_version, 12.0)) {
             xml +=
                 "<airsyncbase:BodyPreference><airsyncbase:Type>2</airsyncbase:Type>"
@@ -217,7 +218,7 @@ bool ping_request(int heartbeat_seconds, const std::string& inbox_id, EasRequest
     return true;
 }
 
-bool sendmail_request(const Options& o, const std::string& to, unsigned serial, EasRequest& out,
+bool sendmail_request(const Identity& o, const std::string& to, unsigned serial, EasRequest& out,
                       std::string& error) {
     out = EasRequest{};
     const std::string from =

@@ -5,27 +5,22 @@
 #include <string>
 #include <vector>
 
+#include "identity.hpp"
 #include "script.hpp"
 #include "url.hpp"
 
 namespace eas::device {
 
 enum class Behaviour { Compliant, Legacy };
-enum class QueryStyle { Plain, Base64 };
 
-struct Options {
+// The identity part (user, password from --password or the --password-env variable, device,
+// EAS version, query form) is what the request builders take.
+struct Options : Identity {
     Url url;
     std::optional<Url> proxy;  // --proxy: an http:// forward proxy, as a phone's Wi-Fi setting
-    std::string user;
-    std::string password;  // resolved from --password or the --password-env variable; never printed
-    std::string device_id = "EASDEVICE0001";
-    std::string device_type = "SmartPhone";
-    std::string user_agent = "eas-device/0.1";
-    std::string eas_version = "14.1";
     std::vector<std::string> ca_files;  // each adds trust anchors (the proxy's, the CAS's...)
     bool insecure = false;
     Behaviour behaviour = Behaviour::Compliant;
-    QueryStyle query = QueryStyle::Plain;
     Script script;
     double interval_seconds = 10;
     int retries = 3;  // legacy: retries of the same URL after a 451

@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ascii.hpp"
+#include "autodiscover_endpoint.hpp"
+
 namespace fakecas {
 
 namespace {
@@ -64,6 +67,13 @@ Response error(int status, const std::string& what) {
 Admin::Admin(Runtime& rt, std::function<void()> apply_sites)
     : rt_(rt), apply_sites_(std::move(apply_sites)) {}
 
+std::string Admin::autodiscover_location() const {
+    if (!autodiscover_redirect_.empty()) return autodiscover_redirect_;
+    const Cas& first = *rt_.org.cas().front();
+    const std::string url = first.url();
+    return url.substr(0, url.rfind('/')) + std::string(kAutodiscoverPath);
+}
+
 nlohmann::json Admin::state() const {
     auto& org = rt_.org;
     nlohmann::json sites = nlohmann::json::array();
@@ -95,6 +105,7 @@ nlohmann::json Admin::state() const {
     }
     return {{"sites", sites},
             {"users", users},
+            {"autodiscover_redirect", autodiscover_location()},
             {"down_mode", rt_.down_mode == DownMode::Refuse ? "refuse" : "503"}};
 }
 
@@ -117,6 +128,14 @@ Response Admin::route(const std::string& method, const std::string& path,
                       const std::string& query) {
     const auto p = split_path(path);
     auto& org = rt_.org;
+    // Autodiscover's redirect method: unauthenticated, plain HTTP, answered with 302 only.
+    if (eas::iequals(path, kAutodiscoverPath)) {
+        Response r;
+        r.status = 302;
+        r.header("Location", autodiscover_location());
+        r.note = "Autodiscover redirect method: 302 to " + autodiscover_location();
+        return r;
+    }
     if (p.empty() || p[0] != "admin") return error(404, "unknown admin path " + path);
     if (p.size() == 1 || (p.size() == 2 && p[1] == "state")) {
         if (method != "GET") return error(405, "use GET for " + path);
@@ -200,6 +219,14 @@ Response Admin::route(const std::string& method, const std::string& path,
     if (p.size() == 3 && p[1] == "loop" && (p[2] == "on" || p[2] == "off")) {
         org.redirect_loop = p[2] == "on";
         return changed("redirect loop " + p[2]);
+    }
+    if (p.size() == 3 && p[1] == "autodiscover" && p[2] == "redirect") {
+        auto args = parse_query(query);
+        const std::string url = args.count("url") ? args["url"] : "";
+        if (!url.empty() && url.rfind("https://", 0) != 0)
+            return error(400, "url must be https:// (the redirect method only leads to https)");
+        autodiscover_redirect_ = url;
+        return changed("Autodiscover redirect method points at " + autodiscover_location());
     }
     if (p.size() == 3 && p[1] == "down-mode" && (p[2] == "503" || p[2] == "refuse")) {
         rt_.down_mode = p[2] == "refuse" ? DownMode::Refuse : DownMode::Http503;

@@ -8,6 +8,11 @@
 //   POST /admin/user/NAME/new-mail[?subject=&from=&body=]  add an Inbox item, wake Pings
 //   POST /admin/user/NAME/move/SITE            move the mailbox to another site (failover)
 //   POST /admin/down-mode/503 | refuse         how down sites behave from now on
+//   POST /admin/autodiscover/redirect[?url=URL] where the redirect method below points
+//
+// The admin port also plays the plain-HTTP host of Autodiscover's redirect method: any request
+// for /autodiscover/autodiscover.xml gets 302 to an https Autodiscover URL (default: the first
+// CAS's), so a test can point http://autodiscover.DOMAIN at it.
 #pragma once
 
 #include <functional>
@@ -30,8 +35,11 @@ class Admin {
   private:
     Response route(const std::string& method, const std::string& path, const std::string& query);
 
+    std::string autodiscover_location() const;
+
     Runtime& rt_;
     std::function<void()> apply_sites_;
+    std::string autodiscover_redirect_;  // set by the admin switch; empty: the first CAS
 };
 
 }  // namespace fakecas

@@ -141,7 +141,10 @@ SiteConfig read_site(const Reader& r, const toml::table& t) {
 }
 
 UserConfig read_user(const Reader& r, const toml::table& t, const EasConfig& eas) {
-    r.only_keys(t, {"name", "password", "site", "email", "display_name", "messages"}, "[[user]]");
+    r.only_keys(
+        t,
+        {"name", "password", "site", "email", "display_name", "messages", "autodiscover_redirect"},
+        "[[user]]");
     UserConfig u;
     u.name = r.string(t, "name", "[[user]]");
     u.password = r.string(t, "password", "[[user]] " + u.name);
@@ -149,6 +152,10 @@ UserConfig read_user(const Reader& r, const toml::table& t, const EasConfig& eas
     u.email = r.string(t, "email", "", u.name + "@" + eas.domain);
     u.display_name = r.string(t, "display_name", "", u.name);
     u.messages = static_cast<int>(r.integer(t, "messages", 3, 0, 10000));
+    u.autodiscover_redirect = r.string(t, "autodiscover_redirect", "", "");
+    if (!u.autodiscover_redirect.empty() && u.autodiscover_redirect.find('@') == std::string::npos)
+        r.fail(t.get("autodiscover_redirect")->source(),
+               "autodiscover_redirect must be an e-mail address");
     return u;
 }
 

@@ -37,6 +37,9 @@ struct UserConfig {
     std::string site;  // home site: the AD site of the mailbox server
     std::string email;
     std::string display_name;
+    // Autodiscover answers Redirect to this address instead of settings (a changed primary
+    // SMTP address, say); empty: settings.
+    std::string autodiscover_redirect;
     int messages = 3;  // seeded Inbox messages (besides the one with the large attachment)
 };
 

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "autodiscover_endpoint.hpp"
 #include "base64.hpp"
 #include "handlers.hpp"
 #include "wbxml_decoder.hpp"
@@ -57,7 +58,8 @@ awaitable<Response> dispatch(Runtime& rt, Cas& cas, const eas::net::Message& msg
                              asio::any_io_executor ex, RequestLog& log) {
     const auto& head = msg.head;
     const std::string path = head.target.substr(0, head.target.find('?'));
-    if (!iequals(path, "/Microsoft-Server-ActiveSync"))
+    const bool autodiscover = iequals(path, kAutodiscoverPath);
+    if (!autodiscover && !iequals(path, "/Microsoft-Server-ActiveSync"))
         co_return plain(404, "not the ActiveSync path: " + path);
 
     const int retry_after = rt.org.config().scenario.retry_after;
@@ -78,6 +80,10 @@ awaitable<Response> dispatch(Runtime& rt, Cas& cas, const eas::net::Message& msg
     if (user->config.password != password)
         co_return unauthorized(cas, "wrong password for " + login);
     log.user = user->config.name;
+    if (autodiscover) {
+        log.command = "Autodiscover";
+        co_return handle_autodiscover(rt, cas, msg);
+    }
 
     EasRequest r;
     r.rt = &rt;

@@ -1,5 +1,6 @@
 // The request pipeline of one CAS, in the order Exchange applies it: path, site state,
-// authentication, the 451 rule, protocol version, policy key, then the command handler.
+// authentication (Autodiscover is answered right after it), the 451 rule, protocol version,
+// policy key, then the command handler.
 #pragma once
 
 #include <string>

@@ -30,6 +30,7 @@ struct Options {
     std::vector<std::string> names;
     bool plain = false;
     bool check = false;
+    bool cert_expired = false;
     int admin_port = -1;
     int io_timeout = 30;
     int idle_timeout = 120;
@@ -57,7 +58,7 @@ int run(const Options& o) {
         if (o.host != "127.0.0.1" && o.host != "localhost") names.push_back(o.host);
         names.insert(names.end(), o.names.begin(), o.names.end());
         std::string error;
-        if (!setup_tls(names, o.cert, o.ca_out, tls, error)) {
+        if (!setup_tls(names, o.cert, o.ca_out, tls, error, o.cert_expired)) {
             std::cerr << "fake-cas: TLS: " << error << "\n";
             return 1;
         }
@@ -228,6 +229,10 @@ int main(int argc, char** argv) {
                    "Use this PEM file (certificate chain and key) instead of minting one; --ca-out "
                    "is then ignored")
         ->check(CLI::ExistingFile);
+    app.add_flag("--cert-expired", o.cert_expired,
+                 "Mint a CAS certificate that expired yesterday (the CA stays valid), to test "
+                 "clients' certificate checks")
+        ->excludes(app.get_option("--cert"));
     app.add_option(
         "--san", o.names,
         "Extra DNS name or IP for the minted certificate (repeatable), e.g. for X-MS-Location URLs "

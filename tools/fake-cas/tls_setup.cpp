@@ -37,7 +37,7 @@ bool write_file_atomically(const std::string& path, const std::string& contents,
 }
 
 bool setup_tls(const std::vector<std::string>& names, const std::string& cert_file,
-               const std::string& ca_out, TlsSetup& out, std::string& error) {
+               const std::string& ca_out, TlsSetup& out, std::string& error, bool expired_leaf) {
     eas::net::ServerTlsOptions options;
     if (!cert_file.empty()) {
         if (!eas::net::load_pem_bundle(cert_file, options, error)) return false;
@@ -47,7 +47,14 @@ bool setup_tls(const std::vector<std::string>& names, const std::string& cert_fi
             error = "minting the CA failed: " + ca.error;
             return false;
         }
-        const auto leaf = eas::certs::mint_leaf(*ca.pair, names);
+        eas::certs::MintOptions leaf_options;
+        if (expired_leaf) {
+            // Valid from two days ago until yesterday: expired, but not by so much that a
+            // client could blame a skewed clock.
+            leaf_options.backdate = std::chrono::hours(48);
+            leaf_options.validity = std::chrono::hours(-24);
+        }
+        const auto leaf = eas::certs::mint_leaf(*ca.pair, names, leaf_options);
         if (!leaf.pair) {
             error = "minting the CAS certificate failed: " + leaf.error;
             return false;

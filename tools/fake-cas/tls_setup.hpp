@@ -17,8 +17,11 @@ struct TlsSetup {
 
 // Mints a CA and a leaf for `names`, or loads `cert_file` (PEM chain + key) when given. Writes
 // the CA certificate to `ca_out` (if not empty) atomically: write a temporary file, rename.
+// `expired_leaf` mints a leaf whose validity ended a day ago (the CA stays valid), for clients'
+// certificate checks.
 bool setup_tls(const std::vector<std::string>& names, const std::string& cert_file,
-               const std::string& ca_out, TlsSetup& out, std::string& error);
+               const std::string& ca_out, TlsSetup& out, std::string& error,
+               bool expired_leaf = false);
 
 // Writes `contents` to `path` through a temporary file and rename(), so a reader polling for
 // the file never sees half of it.
