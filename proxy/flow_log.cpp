@@ -25,13 +25,41 @@ long long elapsed_ms(const Flow& f) {
                       : 0;
 }
 
+// --redact strict pseudonymises users, devices and addresses in log lines as in traces. Set once
+// at start, before the I/O threads run.
+std::shared_ptr<const redact::Redactor> log_redactor;
+
+bool strict_logs() {
+    return log_redactor && log_redactor->level() == redact::Level::Strict;
+}
+
+std::string shown_user(const Flow& f) {
+    return strict_logs() ? log_redactor->pseudonym("user", f.user()) : f.user();
+}
+std::string shown_device(const Flow& f) {
+    return strict_logs() ? log_redactor->pseudonym("device", f.eas.device_id) : f.eas.device_id;
+}
+// The request target as logged: its query's user and device pseudonymised at strict.
+std::string shown_target(const Flow& f) {
+    if (!log_redactor || log_redactor->level() == redact::Level::Secrets) return f.request.target;
+    nlohmann::json j = {{"request", {{"target", f.request.target}, {"eas", to_json(f.eas)}}}};
+    log_redactor->redact_envelope(j);
+    return j["request"]["target"];
+}
+std::string shown_client(const Flow& f) {
+    if (!strict_logs()) return f.client;
+    nlohmann::json j = {{"client", f.client}};
+    log_redactor->redact_envelope(j);
+    return j["client"];
+}
+
 // What a log shipper indexes: the same facts as the text line, as fields.
 nlohmann::json flow_fields(const Flow& f, const FlowSummary* summary) {
     nlohmann::json j;
     j["flow"] = f.id;
-    j["client"] = f.client;
-    j["user"] = f.user();
-    j["device_id"] = f.eas.device_id;
+    j["client"] = shown_client(f);
+    j["user"] = shown_user(f);
+    j["device_id"] = shown_device(f);
     j["device_type"] = f.eas.device_type;
     j["command"] = f.eas.command.empty() ? f.request.method : f.eas.command;
     j["upstream"] = f.upstream;
@@ -55,11 +83,16 @@ nlohmann::json flow_fields(const Flow& f, const FlowSummary* summary) {
 
 }  // namespace
 
+void set_log_redactor(std::shared_ptr<const redact::Redactor> redactor) {
+    log_redactor = std::move(redactor);
+}
+
 std::string who(const Flow& f) {
-    const std::string user = f.user();
+    const std::string user = shown_user(f);
     std::string out = user.empty() ? "-" : user;
     out += ' ';
-    out += f.eas.device_id.empty() ? "-" : f.eas.device_id;
+    const std::string device = shown_device(f);
+    out += device.empty() ? "-" : device;
     out += ' ';
     out += f.eas.device_type.empty() ? "-" : f.eas.device_type;
     return out;
@@ -89,7 +122,9 @@ void FlowLog::response_complete(const Flow& f) {
                    summary.autodiscover_redirect == "redirect_address"
                        ? "Redirect (new e-mail address)"
                        : "redirectUrl (new Autodiscover URL)",
-                   summary.autodiscover_target);
+                   strict_logs() && summary.autodiscover_redirect == "redirect_address"
+                       ? log_redactor->pseudonym("email", summary.autodiscover_target)
+                       : summary.autodiscover_target);
         return;
     }
     if ((status == 301 || status == 302 || status == 307 || status == 308) &&
@@ -111,7 +146,7 @@ void FlowLog::response_complete(const Flow& f) {
             "move, "
             "decision: {})",
             line, f.ms_location.empty() ? "MISSING (devices fail without it)" : f.ms_location,
-            f.request.target, f.request.value_or("User-Agent", "-"),
+            shown_target(f), f.request.value_or("User-Agent", "-"),
             f.redirect_decision.empty() ? "pass" : f.redirect_decision);
         return;
     }

@@ -27,4 +27,7 @@ class FlowLog : public FlowObserver {
 
 std::string who(const Flow& f);  // "alex ApplDNQX1234 iPhone" (or the client address)
 
+// Log lines pseudonymise users and devices like the trace when --redact strict is on.
+void set_log_redactor(std::shared_ptr<const redact::Redactor> redactor);
+
 }  // namespace eas::proxy

@@ -3,7 +3,6 @@
 #include <ctime>
 
 #include "base64.hpp"
-#include "body_redaction.hpp"
 #include "body_decoder.hpp"
 #include "status_words.hpp"
 #include "wbxml_codepages.hpp"
@@ -68,11 +67,16 @@ nlohmann::json body_json(const DecodedSide& d, const BodyCapture& capture, const
     j["bytes"] = capture.bytes;
     // A document carrying a password is written redacted, and its raw bytes withheld.
     std::optional<wbxml::Document> redacted;
-    if (d.decoded && d.body.has_document && !o.keep_secrets && has_secrets(d.body.document))
-        redacted = redact_secrets(d.body.document);
+    const auto* redactor = active_redactor(o);
+    if (redactor && d.decoded && d.body.has_document && redactor->affects(d.body.document))
+        redacted = redactor->redact(d.body.document);
+    const bool redacting_content = redactor && redactor->level() != redact::Level::Secrets;
     if (o.raw_bodies && !capture.kept.empty()) {
-        if (redacted) {
-            j["raw_withheld"] = "the body carries a password (--trace-secrets keeps it)";
+        if (redacted || redacting_content) {
+            j["raw_withheld"] =
+                redacting_content
+                    ? "redacted (" + std::string(redact::level_name(redactor->level())) + ")"
+                    : "the body carries a password (--trace-secrets keeps it)";
         } else {
             j["raw_base64"] = base64_encode(capture.kept);
             if (capture.truncated) j["raw_truncated"] = true;
@@ -216,7 +220,19 @@ nlohmann::json flow_record(const Flow& f, const RecordOptions& o) {
         j["error"] = {{"stage", f.error_stage}, {"reason", f.error}};
         if (f.synthesized_status) j["error"]["answered"] = f.synthesized_status;
     }
+    if (const auto* redactor = active_redactor(o)) {
+        redactor->redact_envelope(j);
+        if (redactor->level() != redact::Level::Secrets)
+            j["redacted"] = std::string(redact::level_name(redactor->level()));
+    }
     return j;
+}
+
+const redact::Redactor* active_redactor(const RecordOptions& o) {
+    if (o.keep_secrets) return nullptr;
+    if (o.redactor) return o.redactor.get();
+    static const redact::Redactor secrets_only(redact::Level::Secrets, redact::random_key());
+    return &secrets_only;
 }
 
 }  // namespace eas::proxy

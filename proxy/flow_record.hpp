@@ -2,15 +2,20 @@
 // summary the log line uses. Credentials are redacted unless told to keep them.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "redactor.hpp"
 
 #include "flow.hpp"
 
 namespace eas::proxy {
 
 struct RecordOptions {
-    bool keep_secrets = false;
+    bool keep_secrets = false;  // --trace-secrets: nothing redacted at all
+    // --redact: what else is redacted or pseudonymised (secrets only when null).
+    std::shared_ptr<const redact::Redactor> redactor;
     // --trace-bodies: decoded (XML), raw (base64 of the bytes as sent), both, or none.
     bool decoded_bodies = true;
     bool raw_bodies = false;
@@ -35,6 +40,10 @@ struct FlowSummary {
 
 FlowSummary summarize(const Flow& flow, const RecordOptions& options);
 nlohmann::json flow_record(const Flow& flow, const RecordOptions& options);
+
+// The redactor records and log lines use: none with --trace-secrets, the --redact one, or one
+// removing secrets only.
+const redact::Redactor* active_redactor(const RecordOptions& options);
 
 // "Basic [redacted] (user alex)" for Authorization values; other headers unchanged unless
 // they carry cookies or tokens.

@@ -137,6 +137,15 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     app.add_flag("--trace-secrets,--keep-secrets", o.keep_secrets,
                  "Keep credentials (Authorization, cookies, passwords in bodies) in traces and "
                  "logs; redacted by default");
+    app.add_option("--redact", o.redact,
+                   "What traces and logs hide: secrets (credentials), content (also user "
+                   "content, as length and keyed hash), strict (also users, devices, addresses, "
+                   "pseudonymised)")
+        ->check(CLI::IsMember({"secrets", "content", "strict"}))
+        ->capture_default_str();
+    app.add_option("--redact-key", o.redact_key,
+                   "Passphrase keying the hashes and pseudonyms (default: random per run, so "
+                   "runs do not correlate)");
     app.add_option("--trace-bodies", o.trace_bodies,
                    "Bodies in the trace: decoded (XML), raw (base64 of the bytes as sent), both, "
                    "or none")

@@ -33,6 +33,8 @@ struct Options {
     std::string web_token;  // required when the web listener is not on loopback
     std::string trace;
     bool keep_secrets = false;
+    std::string redact = "secrets";  // secrets | content | strict
+    std::string redact_key;          // passphrase for repeatable pseudonyms; "" = random per run
     std::string trace_bodies = "decoded";  // decoded | raw | both | none
     std::string log_format = "text";       // text | json
     std::string log_file;                  // "" = standard error

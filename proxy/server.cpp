@@ -137,6 +137,20 @@ int run_server(const Options& o) {
     // Flow observers: log lines and the trace.
     RecordOptions record;
     record.keep_secrets = o.keep_secrets;
+    const auto level = redact::parse_level(o.redact).value_or(redact::Level::Secrets);
+    if (o.keep_secrets && level != redact::Level::Secrets) {
+        log->error("--trace-secrets and --redact {} contradict each other: pick one", o.redact);
+        return 2;
+    }
+    if (!o.keep_secrets) {
+        record.redactor = std::make_shared<redact::Redactor>(
+            level, o.redact_key.empty() ? redact::random_key()
+                                        : redact::key_from_passphrase(o.redact_key));
+        set_log_redactor(record.redactor);
+        if (level != redact::Level::Secrets)
+            log->info("--redact {}: traces and logs keep structure, not {}", o.redact,
+                      level == redact::Level::Strict ? "content or identities" : "content");
+    }
     record.decoded_bodies = o.trace_bodies == "decoded" || o.trace_bodies == "both";
     record.raw_bodies = o.trace_bodies == "raw" || o.trace_bodies == "both";
     FlowEvents events;

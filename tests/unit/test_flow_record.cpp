@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "base64.hpp"
-#include "body_redaction.hpp"
+#include "redactor.hpp"
 #include "flow_log.hpp"
 #include "flow_record.hpp"
 #include "log_setup.hpp"
@@ -48,11 +48,11 @@ Flow settings_flow() {
 }  // namespace
 
 TEST_CASE("a Password element keeps its place, its content redacted") {
-    const auto bytes = wbxml_of(kSettingsWithPassword);
+    const eas::redact::Redactor secrets(eas::redact::Level::Secrets, eas::redact::random_key());
     const auto doc = eas::wbxml::read_xml(kSettingsWithPassword).document;
-    REQUIRE(has_secrets(doc));
-    const auto redacted = redact_secrets(doc);
-    CHECK_FALSE(has_secrets(eas::wbxml::read_xml("<Settings xmlns=\"Settings:\"/>").document));
+    REQUIRE(secrets.affects(doc));
+    const auto redacted = secrets.redact(doc);
+    CHECK_FALSE(secrets.affects(eas::wbxml::read_xml("<Settings xmlns=\"Settings:\"/>").document));
     const auto xml = eas::wbxml::to_xml(redacted);
     CHECK_THAT(xml, Catch::Contains("<Password>[redacted]</Password>"));
     CHECK_THAT(xml, !Catch::Contains("hunter2"));
