@@ -10,6 +10,8 @@ SRC=$2
 EASPROXY=$BUILD/easproxy
 FAKE_CAS=$BUILD/tools/fake-cas
 DEVICE=$BUILD/tools/eas-device
+TRACE=$BUILD/tools/eas-trace
+HAR_CHECK=${3:-}
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/proxy.key" -out "$WORK/proxy.crt" 2>/dev/null
@@ -78,5 +80,29 @@ check "  ... different with another key" test "$(count_lines "$WORK/strict3.json
 check "  ... and in the log lines" contains "$WORK/px_strict.err" "$(echo "$user_pseudonym" | grep -oE 'user-[0-9a-f]{6}') device-[0-9a-f]{6} iPhone Sync"
 subject_token=$(grep -oE 'Subject xmlns=\\"Email:\\">\[content [0-9]+ B #[0-9a-f]{12}\]' "$WORK/content.jsonl" | head -1)
 check "equal content gets equal tokens within an export ($subject_token)" test -n "$subject_token"
+
+# --- eas-trace applies the same levels to an existing trace: one raw capture, several exports ---
+for level in content strict; do
+  "$TRACE" export --har "$WORK/export-$level.har" --redact "$level" --redact-key case-1234 \
+    "$WORK/secrets.jsonl" >"$WORK/export-$level.out" 2>&1
+  check "eas-trace export --redact $level writes a HAR" contains "$WORK/export-$level.out" "redacted: $level"
+  if [ -n "$HAR_CHECK" ]; then
+    check "  ... that is valid HAR 1.2" "$HAR_CHECK" "$WORK/export-$level.har"
+  fi
+  for v in "${content_values[@]}" Passw0rd c2FtOlBhc3N3MHJk; do
+    check "  ... without \"$v\"" test "$(count_lines "$WORK/export-$level.har" "$v")" -eq 0
+  done
+  check "  ... keeping structure" contains "$WORK/export-$level.har" '<SyncKey>'
+done
+for v in "${identifiers[@]}" 'sam@' '"user": "sam"'; do
+  check "eas-trace export --redact strict: no $v" test "$(count_lines "$WORK/export-strict.har" "$v")" -eq 0
+done
+p=$(echo "$user_pseudonym" | grep -oE 'user-[0-9a-f]{6}')
+check "the same key gives the same pseudonyms in easproxy's trace and eas-trace's export ($p)" \
+  contains "$WORK/export-strict.har" "$p"
+"$TRACE" export --har "$WORK/export-other.har" --redact strict --redact-key other "$WORK/secrets.jsonl" >/dev/null 2>&1
+check "  ... another key, other pseudonyms" test "$(count_lines "$WORK/export-other.har" "$p")" -eq 0
+"$TRACE" show 3 --redact strict "$WORK/secrets.jsonl" >"$WORK/show-strict.txt" 2>&1
+check "eas-trace show --redact strict hides the user too" test "$(count_lines "$WORK/show-strict.txt" 'sam')" -eq 0
 
 finish

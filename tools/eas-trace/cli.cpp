@@ -5,6 +5,8 @@
 #include <charconv>
 #include <iostream>
 
+#include "redacted_record.hpp"
+
 namespace eas::trace {
 namespace {
 
@@ -119,6 +121,13 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     show_cmd->add_flag("--raw", show.raw,
                        "hex dump of raw bodies (traces written with --trace-bodies raw or both)");
     show_cmd->add_flag("--quiet-bad", inv.reader.quiet_bad, "do not report bad lines one by one");
+    std::string show_redact, show_redact_key;
+    show_cmd
+        ->add_option("--redact", show_redact,
+                     "show the flow as an export at this level would: secrets, content, strict")
+        ->check(CLI::IsMember({"secrets", "content", "strict"}));
+    show_cmd->add_option("--redact-key", show_redact_key,
+                         "passphrase keying hashes and pseudonyms (default: random)");
     show_cmd->footer(std::string(kNumbering) +
                      "\nExamples:\n"
                      "  eas-trace show 12 trace.jsonl\n"
@@ -149,6 +158,17 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                          "keep credentials the trace holds (Authorization, cookies, Password "
                          "elements, raw bodies carrying them); by default they are redacted even "
                          "from a --trace-secrets trace");
+    std::string export_redact = "secrets", export_redact_key;
+    export_cmd
+        ->add_option("--redact", export_redact,
+                     "secrets (credentials), content (also user content, as length and keyed "
+                     "hash), strict (also users, devices, addresses, pseudonymised): a strict "
+                     "export can leave the building")
+        ->check(CLI::IsMember({"secrets", "content", "strict"}))
+        ->capture_default_str();
+    export_cmd->add_option("--redact-key", export_redact_key,
+                           "passphrase keying hashes and pseudonyms, for exports that must "
+                           "correlate (default: random per export)");
     export_cmd->footer(
         std::string(
             "The URL is the upstream origin plus the request target. Bodies: the raw bytes when "
@@ -197,6 +217,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         inv.files.assign(show_args.begin() + static_cast<std::ptrdiff_t>(first_file),
                          show_args.end());
         if (inv.files.empty()) return usage_error("show: which trace FILE?");
+        show.redactor = make_redactor(show_redact, show_redact_key);
         inv.command = show;
     } else if (stats_cmd->parsed()) {
         stats.filter = filter_text.filter;
@@ -204,6 +225,12 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     } else {
         exp.filter = filter_text.filter;
         exp.creator_version = EAS_TRACE_VERSION;
+        if (exp.har.keep_secrets && export_redact != "secrets")
+            return usage_error("export: --keep-secrets and --redact " + export_redact +
+                               " contradict each other: pick one");
+        // Level secrets is the HAR's own credential redaction; above it, easproxy's redactor.
+        if (export_redact != "secrets")
+            exp.redactor = make_redactor(export_redact, export_redact_key);
         inv.command = exp;
     }
     out.invocation = std::move(inv);

@@ -1,5 +1,7 @@
 #include "export_command.hpp"
 
+#include "redacted_record.hpp"
+
 namespace eas::trace {
 
 int run_export(TraceReader& reader, const ExportOptions& options, std::ostream& out,
@@ -13,7 +15,9 @@ int run_export(TraceReader& reader, const ExportOptions& options, std::ostream& 
     bool failed = false;
     reader.read([&](const Record& r) {
         if (!options.filter.matches(*r.summary)) return true;
-        if (!har.add(har_entry(r, options.har), error)) {
+        std::optional<RedactedRecord> redacted;
+        if (options.redactor) redacted.emplace(r, *options.redactor);
+        if (!har.add(har_entry(redacted ? redacted->record() : r, options.har), error)) {
             failed = true;
             return false;
         }
@@ -29,7 +33,11 @@ int run_export(TraceReader& reader, const ExportOptions& options, std::ostream& 
     auto& says = options.har_path == "-" ? err : out;
     says << "eas-trace: wrote " << har.entries() << (har.entries() == 1 ? " entry" : " entries")
          << " to " << (options.har_path == "-" ? "stdout" : options.har_path);
-    says << (options.har.keep_secrets ? " (secrets kept)" : " (credentials redacted)") << "\n";
+    if (options.redactor) {
+        says << " (redacted: " << redact::level_name(options.redactor->level()) << ")\n";
+    } else {
+        says << (options.har.keep_secrets ? " (secrets kept)" : " (credentials redacted)") << "\n";
+    }
     return status;
 }
 

@@ -8,6 +8,8 @@
 #include "har.hpp"
 #include "har_writer.hpp"
 #include "reader.hpp"
+#include "redactor.hpp"
+#include <memory>
 
 namespace eas::trace {
 
@@ -16,6 +18,9 @@ struct ExportOptions {
     std::string har_path;  // "-": stdout
     HarOptions har;
     std::string creator_version;
+    // --redact content|strict: the records redacted as easproxy --redact would (before the
+    // HAR's own credential redaction).
+    std::shared_ptr<const redact::Redactor> redactor;
 };
 
 // The count of entries written goes to `out`, or to `err` when the HAR itself goes to stdout.

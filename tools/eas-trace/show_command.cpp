@@ -1,5 +1,7 @@
 #include "show_command.hpp"
 
+#include "redacted_record.hpp"
+
 #include <filesystem>
 #include <sstream>
 
@@ -237,17 +239,22 @@ int run_show(TraceReader& reader, const ShowOptions& o, std::ostream& out, std::
         return o.file.empty() || f == o.file ||
                std::filesystem::path(f).filename() == std::filesystem::path(o.file).filename();
     };
+    auto render = [&o](const Record& r) {
+        if (!o.redactor) return show_text(r, o.raw);
+        const RedactedRecord redacted(r, *o.redactor);
+        return show_text(redacted.record(), o.raw);
+    };
     reader.read([&](const Record& r) {
         if (o.number) {
             if (r.number != *o.number) return true;
-            out << show_text(r, o.raw);
+            out << render(r);
             shown = true;
             return false;
         }
         if (!r.summary->id || *r.summary->id != *o.id || !same_file(*r.file)) return true;
         ++matches;
         if (!shown) {
-            out << show_text(r, o.raw);
+            out << render(r);
             shown = true;
             shown_number = r.number;
             shown_where = *r.file + ":" + std::to_string(r.line);

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "reader.hpp"
+#include "redactor.hpp"
+#include <memory>
 
 namespace eas::trace {
 
@@ -16,6 +18,7 @@ struct ShowOptions {
     std::optional<std::int64_t> id;     // the record's "id" (restarts with each easproxy run)
     std::string file;                   // with --id: only records from this input
     bool raw = false;                   // hex dump of raw bodies instead of a size note
+    std::shared_ptr<const redact::Redactor> redactor;  // --redact: shown as it would export
 };
 
 std::string show_text(const Record& r, bool raw);
