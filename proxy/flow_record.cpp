@@ -71,8 +71,14 @@ nlohmann::json body_json(const DecodedSide& d, const BodyCapture& capture, const
     if (redactor && d.decoded && d.body.has_document && redactor->affects(d.body.document))
         redacted = redactor->redact(d.body.document);
     const bool redacting_content = redactor && redactor->level() != redact::Level::Secrets;
+    // A request body over --decode-limit was never decoded, so never checked for a password:
+    // its bytes stay out unless secrets are kept.
+    const bool unchecked = from_client && capture.truncated && redactor;
     if (o.raw_bodies && !capture.kept.empty()) {
-        if (redacted || redacting_content) {
+        if (unchecked && !redacting_content) {
+            j["raw_withheld"] = "over --decode-limit, so not checked for passwords "
+                                "(--trace-secrets keeps it)";
+        } else if (redacted || redacting_content) {
             j["raw_withheld"] =
                 redacting_content
                     ? "redacted (" + std::string(redact::level_name(redactor->level())) + ")"
@@ -182,6 +188,7 @@ nlohmann::json flow_record(const Flow& f, const RecordOptions& o) {
     nlohmann::json j;
     j["v"] = 1;
     j["id"] = f.id;
+    if (!o.run.empty()) j["run"] = o.run;
     j["time"] = iso_time(f.started_at);
     j["client"] = f.client;
     j["upstream"] = f.upstream;

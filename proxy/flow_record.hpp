@@ -17,6 +17,7 @@ struct RecordOptions {
     // --redact: what else is redacted or pseudonymised (secrets only when null).
     std::shared_ptr<const redact::Redactor> redactor;
     // --trace-bodies: decoded (XML), raw (base64 of the bytes as sent), both, or none.
+    std::string run;  // this easproxy run ("20261125T120501-4f2a"): ids restart with each run
     bool decoded_bodies = true;
     bool raw_bodies = false;
     std::size_t max_inflated = 64 * 1024 * 1024;

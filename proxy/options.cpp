@@ -128,10 +128,14 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                    "Append TLS secrets of both sides to FILE (NSS key log format, as "
                    "SSLKEYLOGFILE) so Wireshark can decrypt a capture");
     app.add_option("--web", o.web,
-                   "Serve the web page (CA install page) on HOST:PORT, e.g. 127.0.0.1:8081 "
-                   "(off by default)");
+                   "Serve the live view, /metrics and the CA install page on HOST:PORT, e.g. "
+                   "127.0.0.1:8081 (off by default)");
     app.add_option("--web-token", o.web_token,
-                   "Access token the web listener requires when not bound to loopback");
+                   "Access token for the web listener (?token= once, then a cookie, or "
+                   "Authorization: Bearer); required when not bound to loopback");
+    app.add_option("--web-flows", o.web_flows, "Flows the live view keeps in memory")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
     app.add_option("--trace", o.trace,
                    "Append one JSON object per flow to FILE (JSON Lines; SIGHUP reopens)");
     app.add_flag("--trace-secrets,--keep-secrets", o.keep_secrets,

@@ -29,8 +29,10 @@ struct Options {
     std::string upstream_tls_max;
     std::string upstream_ciphers;
     std::string keylog;     // NSS key log (SSLKEYLOGFILE format) for both sides
-    std::string web;        // HOST:PORT of the web listener (CA install page); "" = off
+    std::string web;        // HOST:PORT of the live view, /metrics and CA page; "" = off
     std::string web_token;  // required when the web listener is not on loopback
+    // Flows the live view keeps in memory (--web-flows).
+    std::size_t web_flows = 2000;
     std::string trace;
     bool keep_secrets = false;
     std::string redact = "secrets";  // secrets | content | strict

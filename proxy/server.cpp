@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <ctime>
+#include <random>
 #include <cstdio>
 #include <filesystem>
 #include <list>
@@ -14,6 +16,7 @@
 #include "keylog.hpp"
 #include "leaf_contexts.hpp"
 #include "listen_address.hpp"
+#include "live_flows.hpp"
 #include "web_server.hpp"
 #include "log_setup.hpp"
 #include "redirect_counters.hpp"
@@ -29,6 +32,18 @@ struct Worker {
     net::asio::io_context io{1};
     std::unique_ptr<UpstreamPool> pool;
 };
+
+// Names this run in every trace record: flow ids restart at 1 with each run.
+std::string run_id() {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ-%04x", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<unsigned>(std::random_device{}() & 0xffff));
+    return buf;
+}
 
 }  // namespace
 
@@ -137,6 +152,7 @@ int run_server(const Options& o) {
     // Flow observers: log lines and the trace.
     RecordOptions record;
     record.keep_secrets = o.keep_secrets;
+    record.run = run_id();
     const auto level = redact::parse_level(o.redact).value_or(redact::Level::Secrets);
     if (o.keep_secrets && level != redact::Level::Secrets) {
         log->error("--trace-secrets and --redact {} contradict each other: pick one", o.redact);
@@ -165,6 +181,15 @@ int run_server(const Options& o) {
             return 2;
         }
         events.add(trace);
+    }
+    // The live view and /metrics (--web): recent flows, devices and counts, kept in memory.
+    std::shared_ptr<LiveFlows> live;
+    if (!o.web.empty()) {
+        LiveOptions lo;
+        lo.max_flows = o.web_flows;
+        lo.record = record;
+        live = std::make_shared<LiveFlows>(lo);
+        events.add(live);
     }
 
     // Listener and workers.
@@ -213,6 +238,10 @@ int run_server(const Options& o) {
     if (!o.web.empty()) {
         WebContent content;
         content.token = o.web_token;
+        content.live = live;
+        content.bindings = &bindings;
+        content.counters = counters;
+        content.trace = trace;
         if (leaves) {
             content.ca_pem = leaves->ca().cert_pem;
         } else if (const certs::CaPaths paths(o.ca_dir); certs::ca_exists(paths)) {
@@ -233,6 +262,7 @@ int run_server(const Options& o) {
 
     std::atomic<std::uint64_t> next_flow_id{0};
     std::atomic<int> active{0};
+    if (web) web->set_open_connections(&active);
     std::atomic<bool> stopping{false};
 
     // Accept loop: each connection goes to the next worker, round robin.
@@ -333,6 +363,7 @@ int run_server(const Options& o) {
     main_io.run();
     for (auto& w : workers) w->io.stop();
     for (auto& t : pool_threads) t.join();
+    if (live) live->drain();  // its thread posts to the I/O contexts: done before they go
     if (trace) {
         trace->flush_and_stop();
         log->info("trace {}: {} flow(s) written{}", o.trace, trace->written(),

@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev
   curl ca-certificates openssl
   tshark  # decrypts a capture with --keylog in the certificate tests
+  chromium nodejs  # the live view's browser test (tests/integration/web_ui_test.sh)
 )
 
 missing=()
