@@ -4,6 +4,7 @@
 
 #include "base64.hpp"
 #include "body_decoder.hpp"
+#include "nested_payloads.hpp"
 #include "status_words.hpp"
 #include "wbxml_codepages.hpp"
 #include "wbxml_xml_writer.hpp"
@@ -62,7 +63,7 @@ DecodedSide decode_side(const http::MessageHead& head, const BodyCapture& captur
 }
 
 nlohmann::json body_json(const DecodedSide& d, const BodyCapture& capture, const RecordOptions& o,
-                         bool from_client) {
+                         bool from_client, const std::string& content_type) {
     nlohmann::json j;
     j["bytes"] = capture.bytes;
     // A document carrying a password is written redacted, and its raw bytes withheld.
@@ -76,8 +77,9 @@ nlohmann::json body_json(const DecodedSide& d, const BodyCapture& capture, const
     const bool unchecked = from_client && capture.truncated && redactor;
     if (o.raw_bodies && !capture.kept.empty()) {
         if (unchecked && !redacting_content) {
-            j["raw_withheld"] = "over --decode-limit, so not checked for passwords "
-                                "(--trace-secrets keeps it)";
+            j["raw_withheld"] =
+                "over --decode-limit, so not checked for passwords "
+                "(--trace-secrets keeps it)";
         } else if (redacted || redacting_content) {
             j["raw_withheld"] =
                 redacting_content
@@ -101,6 +103,16 @@ nlohmann::json body_json(const DecodedSide& d, const BodyCapture& capture, const
         xo.sender = from_client ? wbxml::XmlWriteOptions::Sender::Client
                                 : wbxml::XmlWriteOptions::Sender::Server;
         j["xml"] = wbxml::to_xml(redacted ? *redacted : d.body.document, xo);
+    }
+    // Nested payloads only where content is kept: a summary would leak what --redact hides.
+    if (!redacting_content && o.decoded_bodies) {
+        nlohmann::json nested;
+        if (d.body.has_document) {
+            nested = nested_payloads(d.body.document);
+        } else if (content_type.find("message/rfc822") != std::string::npos) {
+            nested = nlohmann::json::array({mime_payload(capture.kept)});
+        }
+        if (nested.is_array() && !nested.empty()) j["nested"] = std::move(nested);
     }
     if (d.body.kind == BodyKind::Multipart) {
         auto parts = nlohmann::json::array();
@@ -197,14 +209,16 @@ nlohmann::json flow_record(const Flow& f, const RecordOptions& o) {
     req["target"] = f.request.target;
     req["headers"] = headers_json(f.request, o.keep_secrets);
     req["eas"] = to_json(f.eas);
-    req["body"] = body_json(decode_side(f.request, f.request_body, o), f.request_body, o, true);
+    req["body"] = body_json(decode_side(f.request, f.request_body, o), f.request_body, o, true,
+                            f.request.value_or("Content-Type"));
     if (f.response) {
         auto& resp = j["response"];
         resp["status"] = f.response->status;
         resp["reason"] = f.response->reason;
         resp["headers"] = headers_json(*f.response, o.keep_secrets);
         const auto side = decode_side(*f.response, f.response_body, o);
-        resp["body"] = body_json(side, f.response_body, o, false);
+        resp["body"] =
+            body_json(side, f.response_body, o, false, f.response->value_or("Content-Type"));
         if (side.body.has_document) {
             if (auto st = first_status(side.body.document, false)) {
                 resp["eas_status"] = {{"value", st->value}, {"words", st->words}};

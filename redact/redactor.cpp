@@ -331,6 +331,8 @@ void Redactor::redact_record(nlohmann::json& j) const {
                     "decoded body left out: it could not be parsed to redact it";
             }
         }
+        // Summaries of nested payloads (MIME headers, RTF text) are content through and through.
+        if (level_ != Level::Secrets && body.contains("nested")) body.erase("nested");
         if (body.contains("raw_base64")) {
             bool withhold = level_ != Level::Secrets;
             if (!withhold) {

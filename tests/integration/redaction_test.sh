@@ -53,6 +53,8 @@ run_level strict3 --redact strict --redact-key another-key
 for v in "$SUBJECT" "$BODY" "$FROM_ADDR" sam SAMPHONE-IDENT7 '"client":"127.0.0.1:'; do
   check "the unredacted trace has $v (so the scans below can fail)" contains "$WORK/secrets.jsonl" "$v"
 done
+check "where content is kept, the SendMail MIME is summarised (nested)" \
+  contains "$WORK/secrets.jsonl" '"nested":\[\{"element":"ComposeMail:Mime".*"kind":"mime"'
 check "  ... and no password even there" test "$(count_lines "$WORK/secrets.jsonl" Passw0rd)" -eq 0
 
 content_values=("$SUBJECT" "$BODY" "$FROM_NAME" "$FROM_ADDR" "eas-device test message")

@@ -147,3 +147,93 @@ TEST_CASE("JSON log format: one object per line with the flow's fields") {
     CHECK_FALSE(plain.contains("user"));  // fields end with the flow's lines
     std::remove(path.c_str());
 }
+
+namespace {
+
+// A Sync response carrying a MIME body (Type 4), a contact picture and a compressed RTF note.
+Flow nested_flow() {
+    const std::string mime =
+        "From: \"Casey\" <casey@example.com>\r\nTo: sam@contoso.com\r\nSubject: Report\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+        "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee attached.\r\n"
+        "--b1\r\nContent-Type: application/pdf; name=\"q3.pdf\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
+    // 1x1 PNG header: signature and IHDR are what the sniffer reads.
+    const std::string png =
+        std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0", 29);
+    // Compressed RTF in its uncompressed form ("MELA"): the 16-byte header, then the RTF.
+    const std::string rtf = "{\\rtf1\\ansi Quarterly plan\\par}";
+    std::string mela;
+    auto le32 = [&](std::uint32_t v) {
+        for (int i = 0; i < 4; ++i) mela.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    };
+    le32(static_cast<std::uint32_t>(rtf.size() + 12));
+    le32(static_cast<std::uint32_t>(rtf.size()));
+    le32(0x414c454d);
+    le32(0);
+    mela += rtf;
+    std::string xml =
+        R"(<Sync xmlns="AirSync:" xmlns:airsyncbase="AirSyncBase:" xmlns:contacts="Contacts:"><Collections><Collection>
+<SyncKey>2</SyncKey><CollectionId>2</CollectionId><Status>1</Status><Commands>
+<Add><ServerId>2:1</ServerId><ApplicationData><airsyncbase:Body><airsyncbase:Type>4</airsyncbase:Type>
+<airsyncbase:Data>)";
+    for (char c : mime) {
+        if (c == '&')
+            xml += "&amp;";
+        else if (c == '<')
+            xml += "&lt;";
+        else if (c == '>')
+            xml += "&gt;";
+        else if (c == '\r')
+            xml += "&#13;";
+        else
+            xml += c;
+    }
+    xml +=
+        "</airsyncbase:Data></airsyncbase:Body></ApplicationData></Add>"
+        "<Add><ServerId>9:1</ServerId><ApplicationData><contacts:Picture>" +
+        eas::base64_encode(png) + "</contacts:Picture><contacts:CompressedRTF>" +
+        eas::base64_encode(mela) +
+        "</contacts:CompressedRTF></ApplicationData></Add></Commands></Collection></Collections></"
+        "Sync>";
+    Flow f;
+    f.request.method = "POST";
+    f.request.target =
+        "/Microsoft-Server-ActiveSync?Cmd=Sync&User=sam&DeviceId=D1&DeviceType=iPhone";
+    f.eas = eas::parse_request_line(f.request.target);
+    eas::http::MessageHead r;
+    r.is_request = false;
+    r.status = 200;
+    r.headers = {{"Content-Type", "application/vnd.ms-sync.wbxml"}};
+    f.response = r;
+    f.response_body.append(wbxml_of(xml), 1 << 20);
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("nested payloads: a MIME tree, a picture summary and RTF text where content is kept") {
+    const auto j = flow_record(nested_flow(), {});
+    const auto& nested = j["response"]["body"]["nested"];
+    REQUIRE(nested.is_array());
+    REQUIRE(nested.size() == 3);
+    CHECK(nested[0]["kind"] == "mime");
+    CHECK(nested[0]["element"] == "AirSyncBase:Data");
+    CHECK_THAT(nested[0]["tree"].get<std::string>(), Catch::Contains("multipart/mixed"));
+    CHECK_THAT(nested[0]["tree"].get<std::string>(), Catch::Contains("application/pdf"));
+    CHECK_THAT(nested[0].dump(), Catch::Contains("Report"));
+    CHECK(nested[1]["element"] == "Contacts:Picture");
+    CHECK_THAT(nested[1]["description"].get<std::string>(), Catch::Contains("PNG image 1x1"));
+    CHECK(nested[2]["kind"] == "compressed_rtf");
+    CHECK_THAT(nested[2]["text_preview"].get<std::string>(), Catch::Contains("Quarterly plan"));
+}
+
+TEST_CASE("nested payloads are left out where --redact hides content") {
+    RecordOptions o;
+    o.redactor = std::make_shared<eas::redact::Redactor>(eas::redact::Level::Content,
+                                                         eas::redact::random_key());
+    const auto j = flow_record(nested_flow(), o);
+    CHECK_FALSE(j["response"]["body"].contains("nested"));
+    CHECK(j.dump().find("Quarterly") == std::string::npos);
+    CHECK(j.dump().find("Report") == std::string::npos);
+}

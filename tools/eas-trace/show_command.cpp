@@ -90,6 +90,22 @@ void body(std::ostream& out, const json* b, const json* header_list, bool from_d
     }
     if (!v.raw_withheld.empty())
         out << "  raw bytes withheld by easproxy: " << v.raw_withheld << "\n";
+    // What sits inside the body: MIME trees, RTF text, pictures and certificates.
+    if (const auto* nested = b ? get_value(*b, "/nested") : nullptr; nested && nested->is_array()) {
+        for (const auto& n : *nested) {
+            out << "  inside " << n.value("element", "?") << ": " << n.value("kind", "?");
+            if (n.contains("description")) out << ", " << n.value("description", "");
+            if (n.contains("subject")) out << ", subject " << n.value("subject", "");
+            out << "\n";
+            if (n.contains("headers") && n["headers"].is_object()) {
+                for (const auto& [k, val] : n["headers"].items())
+                    if (val.is_string() && !val.get<std::string>().empty())
+                        out << "    " << k << ": " << val.get<std::string>() << "\n";
+            }
+            if (n.contains("tree")) indented(out, n.value("tree", ""), "    ");
+            if (n.contains("text_preview")) indented(out, n.value("text_preview", ""), "    | ");
+        }
+    }
     if (const auto* parts = b ? get_value(*b, "/parts") : nullptr; parts && parts->is_array()) {
         out << "  multipart parts:";
         std::size_t i = 0;
