@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_wbxml fuzz_xml_reader fuzz_request_line fuzz_multipart fuzz_inflate)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_wbxml fuzz_xml_reader fuzz_request_line fuzz_multipart fuzz_inflate fuzz_mime fuzz_lzfu fuzz_payload_sniff)
 
 bash scripts/setup.sh
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
@@ -17,7 +17,7 @@ cmake --build build-fuzz -j2 --target "${targets[@]}" eas-decode
 
 # Seeds: the corpus as WBXML, XML, gzip and multipart; a few request lines of both forms.
 seeds=build-fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds"/{wbxml,xml_reader,inflate,multipart,request_line}
+rm -rf "$seeds" && mkdir -p "$seeds"/{wbxml,xml_reader,inflate,multipart,request_line,mime,lzfu,payload_sniff}
 for x in tests/corpus/*.xml; do
   n=$(basename "$x" .xml)
   [ "$(stat -c %s "$x")" -lt 20000 ] || continue
@@ -30,6 +30,10 @@ for x in tests/corpus/*.xml; do
 done
 printf '%s' 'Cmd=Sync&User=alex&DeviceId=ABC123&DeviceType=iPhone' > "$seeds/request_line/plain"
 printf '%s' '/Microsoft-Server-ActiveSync?jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l' > "$seeds/request_line/base64"
+# MIME, compressed RTF (uncompressed "MELA" form) and payloads for the nested-payload decoders
+printf 'From: a@b\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\nhi\r\n--q--\r\n' > "$seeds/mime/mixed"
+printf '\x22\x00\x00\x00\x16\x00\x00\x00MELA\x00\x00\x00\x00{\\rtf1\\ansi hello\\par}' > "$seeds/lzfu/mela"
+printf '\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00' > "$seeds/payload_sniff/png"
 printf '%s' 'Cmd=SmartReply&User=a&DeviceId=b&DeviceType=c&CollectionId=5&ItemId=5:1&SaveInSent=T' > "$seeds/request_line/reply"
 
 run_one() {
