@@ -1,33 +1,11 @@
 #include "ca_page.hpp"
 
 #include "base64.hpp"
+#include "html.hpp"
 #include "cert_info.hpp"
 
 namespace eas::proxy {
 namespace {
-
-std::string html_escape(const std::string& s) {
-    std::string out;
-    for (const char c : s) {
-        switch (c) {
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '&':
-                out += "&amp;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 // 8-4-4-4-12 hex digits from a fingerprint ("AB:CD:..."), shifted by `salt` so the profile
 // and its payload get different identifiers.
@@ -145,11 +123,14 @@ text-decoration:none}code{font-size:.85em;word-break:break-all}</style></head>
 <body><h1>Install the easproxy CA</h1>
 <p>easproxy decodes this device's ActiveSync traffic. For that the device must trust the CA
 below. Install it only on devices you are debugging, and remove it afterwards.</p>
-<a class="b" href=")" + prefix +
+<a class="b" href=")" +
+             prefix +
              R"(easproxy-ca.mobileconfig">iPhone, iPad, Mac: configuration profile</a>
-<a class="b" href=")" + prefix +
+<a class="b" href=")" +
+             prefix +
              R"(easproxy-ca.crt">Android, Windows: certificate (.crt)</a>
-<a class="b" href=")" + prefix +
+<a class="b" href=")" +
+             prefix +
              R"(easproxy-ca.pem">PEM (Linux, tools)</a>
 <p>On iOS, after installing the profile, turn on full trust under Settings &gt; General &gt;
 About &gt; Certificate Trust Settings.</p>

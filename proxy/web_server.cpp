@@ -6,6 +6,7 @@
 
 #include "bindings.hpp"
 #include "ca_page.hpp"
+#include "html.hpp"
 #include "listen_address.hpp"
 #include "live_flows.hpp"
 #include "metrics.hpp"
@@ -68,29 +69,6 @@ net::Message text_response(int status, const std::string& text) {
 
 net::Message json_response(int status, const std::string& json) {
     return response_of(status, "application/json", json);
-}
-
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (const char c : s) {
-        switch (c) {
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '&':
-                out += "&amp;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
 }
 
 // The page asking for the token: a form that comes back as /?token=...

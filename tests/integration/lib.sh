@@ -57,6 +57,14 @@ wait_exit() {
   return 0
 }
 
+# make_proxy_cert: a certificate for easproxy's device side, made now and never committed:
+# $WORK/proxy.crt (what clients trust), $WORK/proxy.pem (chain and key, mode 0600, for --cert)
+make_proxy_cert() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout "$WORK/proxy.key" -out "$WORK/proxy.crt" 2>/dev/null
+  (umask 077 && cat "$WORK/proxy.crt" "$WORK/proxy.key" >"$WORK/proxy.pem")
+}
+
 ok() { PASSED=$((PASSED + 1)); echo "ok: $*"; }
 bad() { FAILED=$((FAILED + 1)); echo "FAIL: $*"; }
 check() {  # check DESCRIPTION COMMAND...

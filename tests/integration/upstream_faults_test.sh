@@ -12,9 +12,7 @@ EASPROXY=$BUILD/easproxy
 FAKE_CAS=$BUILD/tools/fake-cas
 DEVICE=$BUILD/tools/eas-device
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
-  -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout "$WORK/proxy.key" -out "$WORK/proxy.crt" 2>/dev/null
-(umask 077 && cat "$WORK/proxy.crt" "$WORK/proxy.key" >"$WORK/proxy.pem")
+make_proxy_cert
 
 # cas_url LOG SITE: the EAS URL of the site's CAS, from fake-cas's ready line
 cas_url() { grep -oE "site=$2 cas=[^ ]+ url=[^ ]+" "$1" | head -1 | sed 's/.*url=//'; }

@@ -12,9 +12,7 @@ EASPROXY=$BUILD/easproxy
 FAKE_CAS=$BUILD/tools/fake-cas
 DEVICE=$BUILD/tools/eas-device
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
-  -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout "$WORK/proxy.key" -out "$WORK/proxy.crt" 2>/dev/null
-(umask 077 && cat "$WORK/proxy.crt" "$WORK/proxy.key" >"$WORK/proxy.pem")
+make_proxy_cert
 start fake-cas "$FAKE_CAS" --config "$SRC/tools/fake-cas/two-sites.toml" --ca-out "$WORK/cas-ca.pem"
 wait_for "$WORK/fake-cas.out" "admin url=" 15 || exit 1
 CAS_A=$(grep -oE 'site=A cas=cas-a1 url=[^ ]+' "$WORK/fake-cas.out" | sed 's/.*url=//')
