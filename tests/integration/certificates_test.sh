@@ -165,17 +165,26 @@ start keyed "$EASPROXY" --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "
 wait_for "$WORK/keyed.err" "listening on https://" 10 || exit 1
 KEYED=$(listening_url "$WORK/keyed.err" https)
 check "the key log is created readable by its owner only" test "$(stat -c %a "$WORK/keys.log")" = 600
-start capture tshark -i lo -f "tcp port ${KEYED##*:} or tcp port $CAS_PORT" -w "$WORK/capture.pcapng"
+# -P -l: tshark also prints each packet as it captures it, so the test can wait on real packets
+# ("Capturing on" comes before the capture is live).
+start capture tshark -i lo -l -P -f "tcp port ${KEYED##*:} or tcp port $CAS_PORT" -w "$WORK/capture.pcapng"
 wait_for "$WORK/capture.err" "Capturing on" 15 || exit 1
+capture_live() {
+  (exec 3<>"/dev/tcp/127.0.0.1/${KEYED##*:}") 2>/dev/null
+  grep -q "${KEYED##*:}" "$WORK/capture.out"
+}
+deadline=$((SECONDS + 20))
+until capture_live || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
+check "the loopback capture is live" capture_live
+seen_before=$(wc -l <"$WORK/capture.out")
 curl -s -o /dev/null --cacert "$CA_DIR/ca-cert.pem" -u sam:Passw0rd -X OPTIONS \
   "$KEYED/Microsoft-Server-ActiveSync?Cmd=&User=sam&DeviceId=KEYLOGTEST&DeviceType=curl"
 check "the key log has secrets of both connections (device and upstream)" \
   test "$(grep -c '^CLIENT_TRAFFIC_SECRET_0 ' "$WORK/keys.log")" -ge 2
-# Stop the capture once it has seen the upstream's answer going back to the device.
-capture_count() { tshark -r "$WORK/capture.pcapng" 2>/dev/null | wc -l; }
-until_count() { [ "$(capture_count)" -ge 20 ]; }
-deadline=$((SECONDS + 10))
-until until_count || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
+# Stop once the capture has seen both legs of the exchange (both TLS handshakes and the data).
+both_legs() { [ "$(($(wc -l <"$WORK/capture.out") - seen_before))" -ge 24 ]; }
+deadline=$((SECONDS + 15))
+until both_legs || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
 kill -INT "$PID_capture" && wait_exit "$PID_capture" 10
 tshark -r "$WORK/capture.pcapng" -o "tls.keylog_file:$WORK/keys.log" -Y http.request \
   -T fields -e tcp.dstport -e http.request.method -e http.request.uri >"$WORK/decrypted.txt" 2>&1
