@@ -15,6 +15,10 @@ packages=(
   tshark  # decrypts a capture with --keylog in the certificate tests
   chromium nodejs  # the live view's browser test (tests/integration/web_ui_test.sh)
 )
+# scripts/setup.sh --bench: also the peers tools/bench/bench.sh measures easproxy against.
+if [ "${1:-}" = --bench ]; then
+  packages+=(wrk nginx haproxy mitmproxy python3)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
