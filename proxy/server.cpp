@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <cerrno>
 #include <ctime>
 #include <random>
 #include <cstdio>
@@ -55,6 +58,16 @@ int run_server(const Options& o) {
         return 2;
     }
     auto log = log_setup->logger;
+
+    // Each held Ping costs two descriptors (device and upstream): use all the system allows.
+    if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        log->info("descriptor limit {}: room for about {} held requests", rl.rlim_cur,
+                  rl.rlim_cur > 64 ? (rl.rlim_cur - 64) / 2 : 0);
+    }
 
     // Mode and upstream.
     Settings settings = o.settings;
@@ -270,15 +283,37 @@ int run_server(const Options& o) {
         main_io,
         [&]() -> net::awaitable<void> {
             std::size_t next = 0;
+            std::uint64_t refused = 0;  // connections left waiting while descriptors ran out
+            net::asio::steady_timer pause(main_io);
             for (;;) {
                 auto& w = *workers[next++ % workers.size()];
                 net::tcp::socket socket(w.io);
-                try {
-                    co_await acceptor.async_accept(socket, net::use_awaitable);
-                } catch (const boost::system::system_error& e) {
+                boost::system::error_code ec;
+                co_await acceptor.async_accept(socket,
+                                               net::asio::redirect_error(net::use_awaitable, ec));
+                if (ec) {
                     if (stopping) co_return;
-                    log->warn("accept failed: {}", e.code().message());
+                    const int e = ec.value();
+                    if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+                        // Out of descriptors or memory: retrying at once would spin and flood
+                        // the log. Pause; the waiting connections stay in the listen queue.
+                        if (refused++ == 0)
+                            log->error(
+                                "accept: {}; pausing new connections until some close "
+                                "(raise the descriptor limit: ulimit -n)",
+                                ec.message());
+                        pause.expires_after(std::chrono::milliseconds(250));
+                        boost::system::error_code ignored;
+                        co_await pause.async_wait(
+                            net::asio::redirect_error(net::use_awaitable, ignored));
+                    } else {
+                        log->warn("accept failed: {}", ec.message());
+                    }
                     continue;
+                }
+                if (refused) {
+                    log->info("accept: accepting again after {} paused attempt(s)", refused);
+                    refused = 0;
                 }
                 socket.set_option(net::tcp::no_delay(true));
                 SessionContext ctx{settings, events,       *w.pool,
