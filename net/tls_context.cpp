@@ -73,6 +73,8 @@ std::unique_ptr<ssl::context> make_server_context(const ServerTlsOptions& o, std
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                      ssl::context::no_sslv3 | ssl::context::single_dh_use);
+    // Idle connections (held Pings) give OpenSSL's record buffers back.
+    SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     if (!apply_versions(*ctx, o.versions, error)) return nullptr;
     if (!guarded(error, "certificate chain",
                  [&] { ctx->use_certificate_chain(asio::buffer(o.cert_chain_pem)); }) ||
@@ -91,6 +93,8 @@ std::unique_ptr<ssl::context> make_client_context(const ClientTlsOptions& o, std
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                      ssl::context::no_sslv3);
+    // Idle connections (held Pings) give OpenSSL's record buffers back.
+    SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     if (!apply_versions(*ctx, o.versions, error)) return nullptr;
     if (!o.cert_chain_pem.empty()) {
         if (!guarded(error, "client certificate",

@@ -38,7 +38,7 @@ class MessageReader {
   private:
     net::Stream& stream_;
     http::Parser parser_;
-    std::array<char, 16 * 1024> buffer_{};
+    std::array<char, 16 * 1024> buffer_;  // filled by each read: no need to zero it
     std::string_view pending_;
     std::deque<http::Event> events_;
     std::vector<http::Event> scratch_;

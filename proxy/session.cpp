@@ -45,6 +45,18 @@ net::awaitable<void> write_body(net::Stream& out, Framing framing, std::string_v
     }
 }
 
+// A body piece appended in its framing to bytes that go out in one write.
+void append_body(std::string& out, Framing framing, std::string_view data) {
+    if (data.empty()) return;
+    if (framing == Framing::Chunked) {
+        out += chunk_header(data.size());
+        out.append(data);
+        out += "\r\n";
+    } else {
+        out.append(data);
+    }
+}
+
 net::awaitable<void> end_body(net::Stream& out, Framing framing) {
     if (framing == Framing::Chunked) co_await out.write(net::asio::buffer("0\r\n\r\n", 5));
 }
@@ -270,12 +282,7 @@ class Session {
         const std::string up_head_text = http::serialize_head(up_head);
         bool replayable = mode == On451::Follow;
         std::string replay;
-        up_watchdog->expires_after(ctx_.settings.send_timeout);
-        if (!co_await try_write(conn->stream, net::asio::buffer(up_head_text))) {
-            const bool drained = co_await drain_request(flow);
-            co_return co_await fail(flow, 502, "upstream request",
-                                    "the upstream closed the connection", !drained);
-        }
+        std::string up_out = up_head_text;  // the head goes out with the first body piece
         for (;;) {
             watchdog_.expires_after(ctx_.settings.request_timeout);
             auto ev = co_await reader_->next(failure, watchdog_.fired_flag());
@@ -312,15 +319,19 @@ class Session {
                                         true);
             }
             up_watchdog->expires_after(ctx_.settings.send_timeout);
-            if (!co_await try_write_body(conn->stream, request_framing, ev->body)) {
+            append_body(up_out, request_framing, ev->body);
+            const bool sent = co_await try_write(conn->stream, net::asio::buffer(up_out));
+            up_out.clear();
+            if (!sent) {
                 const bool drained = co_await drain_request(flow);
                 co_return co_await fail(
                     flow, 502, "upstream request",
                     "the upstream closed the connection while the request body was sent", !drained);
             }
         }
-        if (request_framing == Framing::Chunked &&
-            !co_await try_end_body(conn->stream, request_framing)) {
+        if (request_framing == Framing::Chunked) up_out += "0\r\n\r\n";
+        up_watchdog->expires_after(ctx_.settings.send_timeout);
+        if (!up_out.empty() && !co_await try_write(conn->stream, net::asio::buffer(up_out))) {
             co_return co_await fail(flow, 502, "upstream request",
                                     "the upstream closed the connection", false);
         }
@@ -467,12 +478,7 @@ class Session {
         const bool close_after = !device_keep_alive || response_framing == Framing::Close;
         if (close_after) device_head.headers.push_back({"Connection", "close"});
         const std::string device_head_text = http::serialize_head(device_head);
-        watchdog_.expires_after(ctx_.settings.send_timeout);
-        if (!co_await try_write(device_, net::asio::buffer(device_head_text))) {
-            upstream.stream.close();
-            co_return co_await fail(flow, 0, "device response", "the device closed the connection",
-                                    true);
-        }
+        std::string down_out = device_head_text;  // one TLS record for head and first piece
         for (;;) {
             upstream_watchdog.expires_after(ctx_.settings.response_timeout);
             auto ev = co_await up_reader.next(failure, upstream_watchdog.fired_flag());
@@ -488,7 +494,10 @@ class Session {
             if (ev->kind != http::EventKind::Body) continue;
             flow.response_body.append(ev->body, ctx_.settings.decode_limit);
             watchdog_.expires_after(ctx_.settings.send_timeout);
-            if (!co_await try_write_body(device_, response_framing, ev->body)) {
+            append_body(down_out, response_framing, ev->body);
+            const bool sent = co_await try_write(device_, net::asio::buffer(down_out));
+            down_out.clear();
+            if (!sent) {
                 upstream.stream.close();
                 co_return co_await fail(
                     flow, 0, "device response",
@@ -497,7 +506,9 @@ class Session {
                     true);
             }
         }
-        if (!co_await try_end_body(device_, response_framing)) {
+        if (response_framing == Framing::Chunked) down_out += "0\r\n\r\n";
+        watchdog_.expires_after(ctx_.settings.send_timeout);
+        if (!down_out.empty() && !co_await try_write(device_, net::asio::buffer(down_out))) {
             upstream.stream.close();
             co_return co_await fail(flow, 0, "device response", "the device closed the connection",
                                     true);

@@ -26,11 +26,13 @@ void TraceWriter::enqueue(const Flow& f) {
     std::string line =
         flow_record(f, options_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     line += '\n';
+    bool wake = false;
     {
         std::lock_guard lock(mutex_);
         queue_.push_back(std::move(line));
+        wake = writer_idle_;
     }
-    wake_.notify_one();
+    if (wake) wake_.notify_one();  // a busy writer finds the line on its next pass
 }
 
 void TraceWriter::reopen() {
@@ -66,7 +68,9 @@ std::uint64_t TraceWriter::write_errors() const {
 void TraceWriter::run() {
     std::unique_lock lock(mutex_);
     for (;;) {
+        writer_idle_ = true;
         wake_.wait(lock, [&] { return stop_ || reopen_ || !queue_.empty(); });
+        writer_idle_ = false;
         if (reopen_) {
             reopen_ = false;
             std::FILE* f = std::fopen(path_.c_str(), "a");
@@ -77,14 +81,17 @@ void TraceWriter::run() {
                 ++errors_;  // keep writing to the old file rather than lose records
             }
         }
-        while (!queue_.empty()) {
-            std::string line = std::move(queue_.front());
-            queue_.pop_front();
+        while (!queue_.empty()) {  // the whole batch, one flush
+            std::deque<std::string> batch;
+            batch.swap(queue_);
             lock.unlock();
-            const bool ok = std::fwrite(line.data(), 1, line.size(), file_) == line.size() &&
-                            std::fflush(file_) == 0;
+            std::size_t ok_n = 0;
+            for (const auto& line : batch)
+                if (std::fwrite(line.data(), 1, line.size(), file_) == line.size()) ++ok_n;
+            const bool flushed = std::fflush(file_) == 0;
             lock.lock();
-            ok ? ++written_ : ++errors_;
+            written_ += flushed ? ok_n : 0;
+            errors_ += flushed ? batch.size() - ok_n : batch.size();
         }
         if (stop_) return;
     }

@@ -42,6 +42,7 @@ class TraceWriter : public FlowObserver {
     std::deque<std::string> queue_;
     bool stop_ = false;
     bool reopen_ = false;
+    bool writer_idle_ = false;  // waiting for work: enqueue must wake it
     std::uint64_t written_ = 0;
     std::uint64_t errors_ = 0;
     std::thread thread_;
