@@ -128,8 +128,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                    "Append TLS secrets of both sides to FILE (NSS key log format, as "
                    "SSLKEYLOGFILE) so Wireshark can decrypt a capture");
     app.add_option("--web", o.web,
-                   "Serve the live view, /metrics and the CA install page on HOST:PORT, e.g. "
-                   "127.0.0.1:8081 (off by default)");
+                   "Serve the live view, /metrics and the CA install page on HOST:PORT (PORT "
+                   "alone: 127.0.0.1), e.g. 127.0.0.1:8081 (off by default)");
     app.add_option("--web-token", o.web_token,
                    "Access token for the web listener (?token= once, then a cookie, or "
                    "Authorization: Bearer); required when not bound to loopback");

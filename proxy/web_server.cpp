@@ -109,7 +109,11 @@ WebServer::WebServer(net::asio::io_context& io, WebContent content,
 std::unique_ptr<WebServer> WebServer::start(net::asio::io_context& io, const std::string& listen,
                                             WebContent content, std::shared_ptr<spdlog::logger> log,
                                             std::string& error) {
-    const auto endpoint = parse_listen(listen, error);
+    // "--web 8081" and "--web :8081" mean loopback: the page shows decoded traffic.
+    std::string where = listen;
+    if (where.find(':') == std::string::npos) where = "127.0.0.1:" + where;
+    if (where.front() == ':') where = "127.0.0.1" + where;
+    const auto endpoint = parse_listen(where, error);
     if (!endpoint) {
         error = "--web: " + error;
         return nullptr;
