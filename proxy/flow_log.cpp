@@ -113,7 +113,8 @@ void FlowLog::response_complete(const Flow& f) {
     line += ", " + std::to_string(elapsed_ms(f)) + " ms, " + size_text(f.request_body.bytes) +
             " up, " + size_text(f.response_body.bytes) + " down";
     if (!summary.body_note.empty()) line += " [" + summary.body_note + "]";
-    const auto fields = flow_fields(f, &summary);
+    // The fields only matter to --log-format json; text logs skip building them.
+    const auto fields = structured_logging() ? flow_fields(f, &summary) : nlohmann::json();
     const ScopedLogFields scope(fields);
 
     // Autodiscover is the other way devices are moved between servers: say so as loudly.
@@ -167,7 +168,7 @@ void FlowLog::error(const Flow& f) {
     std::string line = who(f) + " " + (f.eas.command.empty() ? f.request.method : f.eas.command);
     if (f.synthesized_status)
         line += " -> " + std::to_string(f.synthesized_status) + " (answered by easproxy)";
-    const auto fields = flow_fields(f, nullptr);
+    const auto fields = structured_logging() ? flow_fields(f, nullptr) : nlohmann::json();
     const ScopedLogFields scope(fields);
     log_->error("{} | {}: {} ({} ms)", line, f.error_stage, f.error, elapsed_ms(f));
 }

@@ -11,12 +11,18 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <atomic>
 #include <mutex>
 
 namespace eas::proxy {
 
 namespace {
 thread_local const nlohmann::json* current_fields = nullptr;
+std::atomic<bool> json_format{false};
+}  // namespace
+
+bool structured_logging() {
+    return json_format.load(std::memory_order_relaxed);
 }
 
 ScopedLogFields::ScopedLogFields(const nlohmann::json& fields) : previous_(current_fields) {
@@ -123,6 +129,7 @@ std::optional<Log> make_log(const std::string& format, const std::string& file,
         log.logger = std::make_shared<spdlog::logger>("easproxy", log.file);
     }
     if (format == "json") {
+        json_format = true;
         log.logger->set_formatter(std::make_unique<JsonFormatter>());
     } else {
         log.logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");

@@ -25,6 +25,9 @@ struct Log {
 std::optional<Log> make_log(const std::string& format, const std::string& file,
                             const std::string& level, std::string& error);
 
+// Whether a --log-format json log was made (then flow lines carry their fields).
+bool structured_logging();
+
 // Structured fields for the JSON lines logged on this thread while it lives (a flow's user,
 // device, command...). Text lines ignore them.
 class ScopedLogFields {
