@@ -21,18 +21,15 @@ TraceWriter::~TraceWriter() {
 
 void TraceWriter::enqueue(const Flow& f) {
     if (!file_) return;
-    // The record is built on the I/O thread (it reads the flow, which is gone afterwards);
-    // only the write waits for the disk.
-    std::string line =
-        flow_record(f, options_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    line += '\n';
+    // The I/O thread only copies the flow (its bodies are bounded by --decode-limit); decoding,
+    // building the record and escaping it as JSON happen on the writer thread.
     bool wake = false;
     {
         std::lock_guard lock(mutex_);
-        queue_.push_back(std::move(line));
+        queue_.push_back(f);
         wake = writer_idle_;
     }
-    if (wake) wake_.notify_one();  // a busy writer finds the line on its next pass
+    if (wake) wake_.notify_one();  // a busy writer finds the flow on its next pass
 }
 
 void TraceWriter::reopen() {
@@ -82,12 +79,17 @@ void TraceWriter::run() {
             }
         }
         while (!queue_.empty()) {  // the whole batch, one flush
-            std::deque<std::string> batch;
+            std::deque<Flow> batch;
             batch.swap(queue_);
             lock.unlock();
             std::size_t ok_n = 0;
-            for (const auto& line : batch)
+            for (const auto& flow : batch) {
+                std::string line =
+                    flow_record(flow, options_)
+                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+                line += '\n';
                 if (std::fwrite(line.data(), 1, line.size(), file_) == line.size()) ++ok_n;
+            }
             const bool flushed = std::fflush(file_) == 0;
             lock.lock();
             written_ += flushed ? ok_n : 0;

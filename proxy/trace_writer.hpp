@@ -39,7 +39,7 @@ class TraceWriter : public FlowObserver {
     std::FILE* file_ = nullptr;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<std::string> queue_;
+    std::deque<Flow> queue_;  // completed flows, recorded on the writer thread
     bool stop_ = false;
     bool reopen_ = false;
     bool writer_idle_ = false;  // waiting for work: enqueue must wake it
