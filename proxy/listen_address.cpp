@@ -30,5 +30,4 @@ std::optional<net::tcp::endpoint> parse_listen(const std::string& listen, std::s
     return net::tcp::endpoint(addr, static_cast<unsigned short>(port));
 }
 
-
 }  // namespace eas::proxy

@@ -23,9 +23,9 @@
 
 namespace asio = boost::asio;
 namespace ssl = asio::ssl;
-using asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
+using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -67,8 +67,8 @@ void note_failure(Totals& t, const std::string& what) {
 
 // One device: connect, handshake, send the Ping, read the answer (head + Content-Length body).
 awaitable<void> device(tcp::endpoint ep, ssl::context& tls, const std::string& request,
-                       std::size_t index, Totals& t, asio::steady_timer& slots, std::size_t parallel,
-                       const Config& c) {
+                       std::size_t index, Totals& t, asio::steady_timer& slots,
+                       std::size_t parallel, const Config& c) {
     auto ex = co_await asio::this_coro::executor;
     ssl::stream<tcp::socket> s(ex, tls);
     bool counted_sent = false;
@@ -99,7 +99,8 @@ awaitable<void> device(tcp::endpoint ep, ssl::context& tls, const std::string& r
         for (std::size_t p = 0; p < head_end;) {
             const auto e = buf.find("\r\n", p);
             std::string line = buf.substr(p, e - p);
-            for (auto& ch : line) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            for (auto& ch : line)
+                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
             if (line.rfind("content-length:", 0) == 0)
                 length = static_cast<std::size_t>(std::strtoull(line.c_str() + 15, nullptr, 10));
             p = e + 2;
@@ -132,8 +133,8 @@ awaitable<void> device(tcp::endpoint ep, ssl::context& tls, const std::string& r
     s.next_layer().close(ignored);
 }
 
-awaitable<void> launcher(tcp::endpoint ep, ssl::context& tls, const std::string& request,
-                         Totals& t, asio::steady_timer& slots, const Config& c) {
+awaitable<void> launcher(tcp::endpoint ep, ssl::context& tls, const std::string& request, Totals& t,
+                         asio::steady_timer& slots, const Config& c) {
     auto ex = co_await asio::this_coro::executor;
     for (std::size_t i = 0; i < c.n; ++i) {
         while (t.in_handshake >= c.parallel) {
@@ -176,7 +177,8 @@ int main(int argc, char** argv) {
         } else if (a == "-n") {
             c.n = static_cast<std::size_t>(std::atol(next().c_str()));
         } else if (a == "--parallel") {
-            c.parallel = std::max<std::size_t>(1, static_cast<std::size_t>(std::atol(next().c_str())));
+            c.parallel =
+                std::max<std::size_t>(1, static_cast<std::size_t>(std::atol(next().c_str())));
         } else if (a == "--timeout") {
             c.timeout = std::atol(next().c_str());
         } else if (a == "--body") {
@@ -197,7 +199,8 @@ int main(int argc, char** argv) {
     }
     const std::string body = read_file(c.body_file);
     const std::string request =
-        "POST " + c.target + " HTTP/1.1\r\nHost: localhost\r\n"
+        "POST " + c.target +
+        " HTTP/1.1\r\nHost: localhost\r\n"
         "Content-Type: application/vnd.ms-sync.wbxml\r\nMS-ASProtocolVersion: 14.1\r\n"
         "User-Agent: Apple-iPhone9C1/1402.72\r\nX-MS-PolicyKey: 3942919513\r\n"
         "Authorization: Basic YWxleDpiZW5jaA==\r\nContent-Length: " +

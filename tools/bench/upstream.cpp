@@ -25,9 +25,9 @@
 
 namespace asio = boost::asio;
 namespace ssl = asio::ssl;
-using asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
+using asio::ip::tcp;
 
 namespace {
 
@@ -90,8 +90,7 @@ Request parse_head(std::string_view head) {
     const auto first = head.substr(0, line_end);
     const auto sp1 = first.find(' ');
     const auto sp2 = first.find(' ', sp1 + 1);
-    if (sp1 != std::string_view::npos)
-        r.target = std::string(first.substr(sp1 + 1, sp2 - sp1 - 1));
+    if (sp1 != std::string_view::npos) r.target = std::string(first.substr(sp1 + 1, sp2 - sp1 - 1));
     std::size_t pos = line_end + 2;
     while (pos < head.size()) {
         const auto end = head.find("\r\n", pos);
@@ -142,7 +141,8 @@ awaitable<void> serve(ssl::stream<tcp::socket> s, State& st) {
             buf.erase(0, head_end + 4);
             if (req.chunked) {
                 static const std::string refuse =
-                    "HTTP/1.1 411 Length Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                    "HTTP/1.1 411 Length Required\r\nContent-Length: 0\r\nConnection: "
+                    "close\r\n\r\n";
                 co_await asio::async_write(s, asio::buffer(refuse), use_awaitable);
                 co_return;
             }
@@ -201,8 +201,8 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, ssl::context& tls, State& s
             continue;
         }
         socket.set_option(tcp::no_delay(true));
-        asio::co_spawn(acceptor.get_executor(), serve(ssl::stream<tcp::socket>(std::move(socket), tls), st),
-                       asio::detached);
+        asio::co_spawn(acceptor.get_executor(),
+                       serve(ssl::stream<tcp::socket>(std::move(socket), tls), st), asio::detached);
     }
 }
 
@@ -282,8 +282,8 @@ int main(int argc, char** argv) {
         acceptor.bind(ep);
         acceptor.listen(asio::socket_base::max_listen_connections);
     } catch (const boost::system::system_error& e) {
-        std::fprintf(stderr, "bench-upstream: cannot listen on %s:%u: %s\n", c.host.c_str(),
-                     c.port, e.code().message().c_str());
+        std::fprintf(stderr, "bench-upstream: cannot listen on %s:%u: %s\n", c.host.c_str(), c.port,
+                     e.code().message().c_str());
         return 2;
     }
     asio::co_spawn(io, accept_loop(acceptor, tls, st), asio::detached);
