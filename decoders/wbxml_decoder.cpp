@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "charset.hpp"
 #include "mb_uint32.hpp"
 
 namespace eas::wbxml {
@@ -32,24 +33,6 @@ enum : std::uint8_t {
 std::string hex_byte(std::uint8_t b) {
     static constexpr char digits[] = "0123456789ABCDEF";
     return std::string("0x") + digits[b >> 4] + digits[b & 0x0F];
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
 }
 
 // Thrown only inside this file to unwind the parse loop to decode(); never escapes it.
@@ -175,7 +158,7 @@ class Decoder {
             fail(at, "entity " + std::to_string(cp) + " is not a Unicode scalar value");
         }
         std::string s;
-        append_utf8(s, cp);
+        append_utf8(s, static_cast<char32_t>(cp));
         return s;
     }
 
