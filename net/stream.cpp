@@ -3,7 +3,12 @@
 namespace eas::net {
 
 tcp::socket& Stream::socket() {
-    if (auto* t = std::get_if<TlsStream>(&s_)) return t->next_layer();
+    if (auto* t = std::get_if<TlsStream>(&s_)) return t->socket();
+    return std::get<tcp::socket>(s_);
+}
+
+const tcp::socket& Stream::socket() const {
+    if (const auto* t = std::get_if<TlsStream>(&s_)) return t->socket();
     return std::get<tcp::socket>(s_);
 }
 
@@ -18,33 +23,33 @@ SSL* Stream::native_ssl() {
 }
 
 awaitable<void> Stream::handshake_server() {
-    if (auto* t = std::get_if<TlsStream>(&s_))
-        co_await t->async_handshake(ssl::stream_base::server, use_awaitable);
+    if (auto* t = std::get_if<TlsStream>(&s_)) co_await t->handshake_server();
 }
 
 awaitable<void> Stream::handshake_client(const std::string& server_name) {
     auto* t = std::get_if<TlsStream>(&s_);
     if (!t) co_return;
-    // SNI, and hostname verification against the certificate (the context verifies the chain).
-    if (!server_name.empty()) {
-        // RFC 6066: SNI carries host names only, never address literals.
-        boost::system::error_code ec;
-        asio::ip::make_address(server_name, ec);
-        if (ec) SSL_set_tlsext_host_name(t->native_handle(), server_name.c_str());
-        t->set_verify_callback(ssl::host_name_verification(server_name));
-    }
-    co_await t->async_handshake(ssl::stream_base::client, use_awaitable);
+    // SNI, and host name verification against the certificate (the context verifies the chain).
+    t->set_server_name(server_name);
+    co_await t->handshake_client();
 }
 
 awaitable<std::size_t> Stream::read_some(asio::mutable_buffer buffer) {
-    if (auto* t = std::get_if<TlsStream>(&s_))
-        co_return co_await t->async_read_some(buffer, use_awaitable);
+    if (auto* t = std::get_if<TlsStream>(&s_)) co_return co_await t->read_some(buffer);
     co_return co_await std::get<tcp::socket>(s_).async_read_some(buffer, use_awaitable);
+}
+
+awaitable<void> Stream::wait_readable() {
+    if (auto* t = std::get_if<TlsStream>(&s_)) {
+        co_await t->wait_readable();
+    } else {
+        co_await std::get<tcp::socket>(s_).async_wait(tcp::socket::wait_read, use_awaitable);
+    }
 }
 
 awaitable<void> Stream::write(asio::const_buffer buffer) {
     if (auto* t = std::get_if<TlsStream>(&s_)) {
-        co_await asio::async_write(*t, buffer, use_awaitable);
+        co_await t->write(std::span<const asio::const_buffer>(&buffer, 1));
     } else {
         co_await asio::async_write(std::get<tcp::socket>(s_), buffer, use_awaitable);
     }
@@ -52,7 +57,7 @@ awaitable<void> Stream::write(asio::const_buffer buffer) {
 
 awaitable<void> Stream::write(const std::vector<asio::const_buffer>& buffers) {
     if (auto* t = std::get_if<TlsStream>(&s_)) {
-        co_await asio::async_write(*t, buffers, use_awaitable);
+        co_await t->write(buffers);
     } else {
         co_await asio::async_write(std::get<tcp::socket>(s_), buffers, use_awaitable);
     }
@@ -60,9 +65,12 @@ awaitable<void> Stream::write(const std::vector<asio::const_buffer>& buffers) {
 
 awaitable<void> Stream::shutdown() {
     if (auto* t = std::get_if<TlsStream>(&s_)) {
-        boost::system::error_code ec;
-        // A peer that already left makes this fail; that is fine, the socket closes anyway.
-        co_await t->async_shutdown(asio::redirect_error(use_awaitable, ec));
+        // A peer that already left, or a handshake never finished, makes this fail; that is
+        // fine, the socket closes anyway.
+        try {
+            co_await t->shutdown();
+        } catch (const boost::system::system_error&) {
+        }
     }
     close();
 }
@@ -75,16 +83,7 @@ void Stream::close() {
 
 std::string Stream::remote() const {
     boost::system::error_code ec;
-    const auto& sock = std::visit(
-        [](auto& s) -> const tcp::socket& {
-            if constexpr (std::is_same_v<std::decay_t<decltype(s)>, tcp::socket>) {
-                return s;
-            } else {
-                return s.next_layer();
-            }
-        },
-        s_);
-    const auto ep = sock.remote_endpoint(ec);
+    const auto ep = socket().remote_endpoint(ec);
     if (ec) return {};
     const auto addr = ep.address();
     return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" +

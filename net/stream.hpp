@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "asio.hpp"
+#include "tls_socket.hpp"
 
 namespace eas::net {
 
@@ -22,6 +23,7 @@ class Stream {
     // After CONNECT: the same TCP connection now carries TLS (the context must outlive this).
     void upgrade_to_tls(ssl::context& ctx);
     tcp::socket& socket();
+    const tcp::socket& socket() const;
     SSL* native_ssl();  // nullptr for plain TCP
 
     // TLS handshakes; `server_name` sets SNI and the name the certificate must match.
@@ -29,6 +31,8 @@ class Stream {
     awaitable<void> handshake_client(const std::string& server_name);
 
     awaitable<std::size_t> read_some(asio::mutable_buffer buffer);
+    // Returns once read_some has something to return (data, the end, or an error).
+    awaitable<void> wait_readable();
     awaitable<void> write(asio::const_buffer buffer);
     awaitable<void> write(const std::vector<asio::const_buffer>& buffers);
 
@@ -39,7 +43,7 @@ class Stream {
     std::string remote() const;  // "203.0.113.5:51234", or "" once closed
 
   private:
-    using TlsStream = ssl::stream<tcp::socket>;
+    using TlsStream = TlsSocket;
     std::variant<tcp::socket, TlsStream> s_;
 };
 

@@ -14,7 +14,13 @@ net::awaitable<std::optional<http::Event>> MessageReader::next(ReadFailure& fail
             std::size_t n = 0;
             boost::system::error_code ec;
             try {
-                n = co_await stream_.read_some(net::asio::buffer(buffer_));
+                if (!parser_.in_message()) {
+                    // Between messages the wait may be long: take the buffer once bytes come.
+                    buffer_.reset();
+                    co_await stream_.wait_readable();
+                }
+                if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(buffer_size_);
+                n = co_await stream_.read_some(net::asio::buffer(buffer_.get(), buffer_size_));
             } catch (const boost::system::system_error& e) {
                 ec = e.code();
             }
@@ -41,7 +47,7 @@ net::awaitable<std::optional<http::Event>> MessageReader::next(ReadFailure& fail
                 if (r.error) deferred_ = ReadFailure{ReadFailure::Kind::Closed, r.error->reason, 0};
                 continue;
             }
-            pending_ = std::string_view(buffer_.data(), n);
+            pending_ = std::string_view(buffer_.get(), n);
         }
         scratch_.clear();
         const auto r = parser_.feed(pending_, scratch_);
@@ -54,6 +60,9 @@ net::awaitable<std::optional<http::Event>> MessageReader::next(ReadFailure& fail
     }
     auto e = events_.front();
     events_.pop_front();
+    // A whole message read and nothing after it: the buffer goes back now, not at the next
+    // read, which for a device whose Ping is held comes only after the answer.
+    if (e.kind == http::EventKind::End && events_.empty() && pending_.empty()) buffer_.reset();
     co_return e;
 }
 
