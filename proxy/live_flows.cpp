@@ -1,5 +1,7 @@
 #include "live_flows.hpp"
 
+#include "compact_json.hpp"
+
 #include <algorithm>
 #include <ctime>
 
@@ -19,7 +21,7 @@ std::string iso_seconds(Clock::time_point t) {
 }
 
 std::string dump(const nlohmann::json& j) {
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return compact_json(j);
 }
 
 }  // namespace

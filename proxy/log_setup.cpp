@@ -1,5 +1,7 @@
 #include "log_setup.hpp"
 
+#include "compact_json.hpp"
+
 #include <fcntl.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
@@ -103,7 +105,7 @@ class JsonFormatter : public spdlog::formatter {
             for (const auto& [k, v] : current_fields->items()) j[k] = v;
         }
         // Invalid UTF-8 from a device (a DeviceType, a URL) must not end the process.
-        const auto text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const auto text = compact_json(j);
         dest.append(text.data(), text.data() + text.size());
         dest.push_back('\n');
     }

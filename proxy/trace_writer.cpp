@@ -1,9 +1,29 @@
 #include "trace_writer.hpp"
 
+#include "compact_json.hpp"
+
+#include <unistd.h>
+
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace eas::proxy {
+namespace {
+
+bool write_all(std::FILE* file, const std::string& text) {
+    const int fd = ::fileno(file);  // never written through stdio: nothing buffered there
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+}  // namespace
 
 TraceWriter::TraceWriter(std::string path, RecordOptions options, std::string& error)
     : path_(std::move(path)), options_(options) {
@@ -82,20 +102,22 @@ void TraceWriter::run() {
             std::deque<Flow> batch;
             batch.swap(queue_);
             lock.unlock();
-            std::size_t ok_n = 0;
+            // The batch as one text in one write(): a record is about 10 KB, and through
+            // stdio's 4 KB buffer it took three.
+            text_.clear();
             for (const auto& flow : batch) {
-                std::string line =
-                    flow_record(flow, options_)
-                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-                line += '\n';
-                if (std::fwrite(line.data(), 1, line.size(), file_) == line.size()) ++ok_n;
+                append_compact_json(flow_record(flow, options_), text_);
+                text_ += '\n';
             }
-            const bool flushed = std::fflush(file_) == 0;
+            const bool ok = write_all(file_, text_);
+            if (text_.capacity() > 1024 * 1024) text_ = std::string();  // after a burst
             lock.lock();
-            written_ += flushed ? ok_n : 0;
-            errors_ += flushed ? batch.size() - ok_n : batch.size();
+            (ok ? written_ : errors_) += batch.size();
         }
         if (stop_) return;
+        // Let flows gather before the next pass: woken for each one, the writer cost two
+        // thread switches per request on the proxy's core. Records reach the file within 10 ms.
+        wake_.wait_for(lock, std::chrono::milliseconds(10), [&] { return stop_ || reopen_; });
     }
 }
 

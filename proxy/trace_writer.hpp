@@ -40,6 +40,7 @@ class TraceWriter : public FlowObserver {
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Flow> queue_;  // completed flows, recorded on the writer thread
+    std::string text_;        // the writer thread's batch, reused
     bool stop_ = false;
     bool reopen_ = false;
     bool writer_idle_ = false;  // waiting for work: enqueue must wake it

@@ -73,6 +73,15 @@ check() {  # check DESCRIPTION COMMAND...
   if "$@"; then ok "$what"; else bad "$what"; fi
 }
 contains() { grep -qE -- "$2" "$1"; }
+# The trace is written by its own thread, in batches up to 10 ms apart: a record may land a
+# moment after the client saw its answer. Waits for it, up to 5 s.
+trace_has() {
+  local deadline=$((SECONDS + 5))
+  until grep -qE -- "$2" "$1" 2>/dev/null; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.05
+  done
+}
 count_lines() { grep -cE -- "$2" "$1" 2>/dev/null || true; }
 
 finish() {
