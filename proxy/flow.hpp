@@ -3,6 +3,7 @@
 // metrics, live view) read flows through flow events; the proxy core fills them in.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -22,11 +23,23 @@ struct BodyCapture {
     std::uint64_t bytes = 0;  // all bytes that went through
     std::string kept;         // the first bytes, up to the decode limit
     bool truncated = false;   // bytes > kept.size(): not decoded, "N bytes over limit"
+    std::size_t limit = 0;    // the decode limit the body was held to (for that note)
+    // A body whose Content-Length is over the decode limit is never decoded: only a prefix is
+    // kept (MIME headers, a raw preview), not the limit's worth (4 MB per large download).
+    static constexpr std::size_t oversize_prefix = 64 * 1024;
+    std::size_t keep = SIZE_MAX;
 
-    void append(std::string_view chunk, std::size_t limit) {
+    void announce(std::optional<std::uint64_t> content_length, std::size_t decode_limit) {
+        if (content_length && *content_length > decode_limit)
+            keep = std::min(decode_limit, oversize_prefix);
+    }
+
+    void append(std::string_view chunk, std::size_t decode_limit) {
+        limit = decode_limit;
+        const std::size_t cap = std::min(decode_limit, keep);
         bytes += chunk.size();
-        if (kept.size() < limit) {
-            const auto room = limit - kept.size();
+        if (kept.size() < cap) {
+            const auto room = cap - kept.size();
             kept.append(chunk.substr(0, room));
             if (chunk.size() > room) truncated = true;
         } else if (!chunk.empty()) {

@@ -47,8 +47,9 @@ DecodedSide decode_side(const http::MessageHead& head, const BodyCapture& captur
                         const RecordOptions& o) {
     DecodedSide d;
     if (capture.truncated) {
-        d.note = "body not decoded: " + std::to_string(capture.bytes - capture.kept.size()) +
-                 " bytes over the " + std::to_string(capture.kept.size()) + "-byte limit";
+        const std::uint64_t limit = capture.limit ? capture.limit : capture.kept.size();
+        d.note = "body not decoded: " + std::to_string(capture.bytes - limit) + " bytes over the " +
+                 std::to_string(limit) + "-byte limit";
         return d;
     }
     BodyDecodeOptions bo;

@@ -215,6 +215,7 @@ class Session {
         flow.started_at = Clock::now();
         flow.started = Steady::now();
         flow.request = reader_->head();
+        flow.request_body.announce(flow.request.content_length, ctx_.settings.decode_limit);
         flow.eas = parse_request_line(flow.request.target);
         flow.auth_user = basic_auth_user(flow.request);
         flow.upstream = upstream_.to_string();
@@ -725,6 +726,7 @@ class Session {
             break;
         }
         flow.response = r.head();
+        flow.response_body.announce(flow.response->content_length, ctx_.settings.decode_limit);
         flow.first_response_byte = Steady::now() - flow.started;
         co_return std::nullopt;
     }

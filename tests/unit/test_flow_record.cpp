@@ -110,6 +110,31 @@ TEST_CASE("trace bodies both: keeps XML and the exact bytes of an ordinary body"
     CHECK(none["request"]["body"]["bytes"] == bytes.size());
 }
 
+TEST_CASE("a body announced over the decode limit keeps a prefix, not the limit's worth") {
+    const std::size_t limit = 4 << 20;
+    const std::string mb(1 << 20, 'x');
+    Flow f = settings_flow();
+    f.response_body.announce(std::uint64_t{100} << 20, limit);
+    for (int i = 0; i < 100; ++i) f.response_body.append(mb, limit);
+    CHECK(f.response_body.kept.size() == BodyCapture::oversize_prefix);
+    CHECK(f.response_body.bytes == std::uint64_t{100} << 20);
+    eas::http::MessageHead r;
+    r.is_request = false;
+    r.status = 200;
+    f.response = r;
+    const auto j = flow_record(f, RecordOptions{});
+    CHECK(j["response"]["body"]["note"] ==
+          "body not decoded: " + std::to_string((std::uint64_t{100} << 20) - limit) +
+              " bytes over the 4194304-byte limit");
+
+    // Without a Content-Length (chunked), the limit's worth is kept, as before.
+    BodyCapture chunked;
+    chunked.announce(std::nullopt, limit);
+    for (int i = 0; i < 5; ++i) chunked.append(mb, limit);
+    CHECK(chunked.kept.size() == limit);
+    CHECK(chunked.truncated);
+}
+
 TEST_CASE("JSON log format: one object per line with the flow's fields") {
     std::string error;
     const std::string path = "/tmp/easproxy-test-log-" + std::to_string(::getpid()) + ".jsonl";
