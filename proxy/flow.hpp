@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,8 @@ struct BodyCapture {
     }
 };
 
+struct DecodedResponse;  // flow_record.cpp
+
 struct Flow {
     std::uint64_t id = 0;
     std::string client;    // device address "ip:port"
@@ -81,6 +84,11 @@ struct Flow {
 
     std::string
         auth_user;  // from Authorization: Basic, for requests whose query names none (OPTIONS)
+
+    // The response body decoded once, by the first observer that needs it (the log line, on
+    // the I/O thread, when the flow completes); copies of the flow (the trace writer's, the
+    // live view's) share it instead of decoding again. Never changed once set.
+    mutable std::shared_ptr<const DecodedResponse> decoded_response;
 
     std::string user() const { return eas.user.empty() ? auth_user : eas.user; }
     int status() const {

@@ -44,7 +44,7 @@ struct DecodedSide {
 };
 
 DecodedSide decode_side(const http::MessageHead& head, const BodyCapture& capture,
-                        const RecordOptions& o) {
+                        std::string_view bytes, const RecordOptions& o) {
     DecodedSide d;
     if (capture.truncated) {
         const std::uint64_t limit = capture.limit ? capture.limit : capture.kept.size();
@@ -58,9 +58,28 @@ DecodedSide decode_side(const http::MessageHead& head, const BodyCapture& captur
     bo.content_type = type;
     bo.content_encoding = coding;
     bo.max_inflated = o.max_inflated;
-    d.body = decode_body(capture.kept, bo);
+    d.body = decode_body(bytes, bo);
     d.decoded = true;
     return d;
+}
+
+}  // namespace
+
+struct DecodedResponse {
+    std::string bytes;  // a copy of the kept body: decoded parts may point into it
+    DecodedSide side;
+};
+
+namespace {
+
+const DecodedSide& response_side(const Flow& f, const RecordOptions& o) {
+    if (!f.decoded_response) {
+        auto d = std::make_shared<DecodedResponse>();
+        d->bytes = f.response_body.kept;
+        d->side = decode_side(*f.response, f.response_body, d->bytes, o);
+        f.decoded_response = std::move(d);
+    }
+    return f.decoded_response->side;
 }
 
 nlohmann::json body_json(const DecodedSide& d, const BodyCapture& capture, const RecordOptions& o,
@@ -180,7 +199,7 @@ FlowSummary summarize(const Flow& flow, const RecordOptions& o) {
     FlowSummary s;
     s.command = flow.eas.command;
     if (flow.response) {
-        const auto side = decode_side(*flow.response, flow.response_body, o);
+        const auto& side = response_side(flow, o);
         s.response_kind = side.decoded ? std::string(body_kind_name(side.body.kind)) : "";
         s.body_note = side.note;
         if (side.body.has_document) s.status = first_status(side.body.document, false);
@@ -210,14 +229,14 @@ nlohmann::json flow_record(const Flow& f, const RecordOptions& o) {
     req["target"] = f.request.target;
     req["headers"] = headers_json(f.request, o.keep_secrets);
     req["eas"] = to_json(f.eas);
-    req["body"] = body_json(decode_side(f.request, f.request_body, o), f.request_body, o, true,
-                            f.request.value_or("Content-Type"));
+    req["body"] = body_json(decode_side(f.request, f.request_body, f.request_body.kept, o),
+                            f.request_body, o, true, f.request.value_or("Content-Type"));
     if (f.response) {
         auto& resp = j["response"];
         resp["status"] = f.response->status;
         resp["reason"] = f.response->reason;
         resp["headers"] = headers_json(*f.response, o.keep_secrets);
-        const auto side = decode_side(*f.response, f.response_body, o);
+        const auto& side = response_side(f, o);
         resp["body"] =
             body_json(side, f.response_body, o, false, f.response->value_or("Content-Type"));
         if (side.body.has_document) {

@@ -135,6 +135,28 @@ TEST_CASE("a body announced over the decode limit keeps a prefix, not the limit'
     CHECK(chunked.truncated);
 }
 
+TEST_CASE("the response is decoded once: the log's summary and the trace record share it") {
+    Flow f = settings_flow();
+    eas::http::MessageHead r;
+    r.is_request = false;
+    r.status = 200;
+    r.headers = {{"Content-Type", "application/vnd.ms-sync.wbxml"}};
+    f.response = r;
+    f.response_body.append(wbxml_of("<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status>"
+                                    "<SyncKey>2</SyncKey></FolderSync>"),
+                           1 << 20);
+    const Flow untouched = f;
+    const RecordOptions o;
+    CHECK_FALSE(f.decoded_response);
+    const auto summary = summarize(f, o);
+    REQUIRE(summary.status);
+    CHECK(summary.status->value == 1);
+    REQUIRE(f.decoded_response);
+    const Flow copy = f;  // what the trace writer gets
+    CHECK(copy.decoded_response == f.decoded_response);
+    CHECK(flow_record(copy, o) == flow_record(untouched, o));
+}
+
 TEST_CASE("JSON log format: one object per line with the flow's fields") {
     std::string error;
     const std::string path = "/tmp/easproxy-test-log-" + std::to_string(::getpid()) + ".jsonl";
