@@ -91,26 +91,45 @@ std::string Stream::remote() const {
 }
 
 Watchdog::Watchdog(Stream& stream, asio::any_io_executor ex)
-    : timer_(std::make_shared<asio::steady_timer>(ex)), state_(std::make_shared<State>()) {
+    : state_(std::make_shared<State>(std::move(ex))) {
     state_->stream = &stream;
 }
 
 Watchdog::~Watchdog() {
     state_->stream = nullptr;
-    disarm();
+    state_->deadline = std::chrono::steady_clock::time_point::max();
+    state_->timer.cancel();
 }
 
 void Watchdog::expires_after(std::chrono::steady_clock::duration d) {
-    timer_->expires_after(d);
-    timer_->async_wait([timer = timer_, state = state_](boost::system::error_code ec) {
-        if (ec || !state->stream) return;  // re-armed, disarmed, or the owner is gone
-        state->fired = true;
-        state->stream->close();
-    });
+    auto& s = *state_;
+    s.deadline = std::chrono::steady_clock::now() + d;
+    if (s.waiting && s.timer.expiry() <= s.deadline) return;  // it fires first, then looks again
+    s.timer.expires_at(s.deadline);  // a pending wait completes as superseded
+    wait(state_);
 }
 
 void Watchdog::disarm() {
-    timer_->cancel();
+    // The pending wait, if any, finds no deadline and ends.
+    state_->deadline = std::chrono::steady_clock::time_point::max();
+}
+
+void Watchdog::wait(const std::shared_ptr<State>& state) {
+    state->waiting = true;
+    const auto generation = ++state->generation;
+    state->timer.async_wait([state, generation](boost::system::error_code ec) {
+        if (generation != state->generation) return;  // re-armed since
+        state->waiting = false;
+        if (ec || !state->stream) return;
+        if (state->deadline == std::chrono::steady_clock::time_point::max()) return;  // disarmed
+        if (std::chrono::steady_clock::now() < state->deadline) {
+            state->timer.expires_at(state->deadline);
+            wait(state);
+            return;
+        }
+        state->fired = true;
+        state->stream->close();
+    });
 }
 
 }  // namespace eas::net

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,10 +50,15 @@ class Stream {
 
 // Closes a stream's socket when a deadline passes: the pending read or write then fails with
 // operation_aborted, which the owner reports as a timeout. Re-arm with expires_after().
+// The proxy moves the deadline on every body chunk; re-arming an Asio timer each time costs a
+// cancelled handler and a new wait. Here a later deadline only updates a time point: the timer,
+// when it fires early, looks again and waits for the rest.
 class Watchdog {
   public:
     Watchdog(Stream& stream, asio::any_io_executor ex);
     ~Watchdog();
+    Watchdog(const Watchdog&) = delete;
+    Watchdog& operator=(const Watchdog&) = delete;
     void expires_after(std::chrono::steady_clock::duration d);
     void disarm();
     bool fired() const { return state_->fired; }
@@ -62,10 +68,16 @@ class Watchdog {
 
   private:
     struct State {
+        explicit State(asio::any_io_executor ex) : timer(std::move(ex)) {}
+        asio::steady_timer timer;
+        std::chrono::steady_clock::time_point deadline =
+            std::chrono::steady_clock::time_point::max();
+        std::uint64_t generation = 0;  // of the pending wait; a re-armed timer's old wait ignores
+        bool waiting = false;
         bool fired = false;
         Stream* stream = nullptr;  // null once the watchdog is gone: a queued expiry does nothing
     };
-    std::shared_ptr<asio::steady_timer> timer_;
+    static void wait(const std::shared_ptr<State>& state);
     std::shared_ptr<State> state_;
 };
 

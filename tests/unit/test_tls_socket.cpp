@@ -237,3 +237,45 @@ TEST_CASE("wait_readable ignores session tickets, and a closed socket fails, nev
     CHECK(pending_ec == net::asio::error::operation_aborted);
     CHECK(later_ec);
 }
+
+TEST_CASE("a watchdog closes the stream at its last deadline, and not after disarm") {
+    net::asio::io_context io;
+    auto [a, b] = socket_pair(io);
+    net::Stream quiet(std::move(a));  // its peer never writes
+    net::Stream peer(std::move(b));
+    net::Watchdog watchdog(quiet, io.get_executor());
+    const auto started = std::chrono::steady_clock::now();
+    boost::system::error_code ec;
+    std::chrono::steady_clock::duration aborted_after{};
+    auto reader = [&]() -> net::awaitable<void> {
+        char c;
+        try {
+            co_await quiet.read_some(net::asio::buffer(&c, 1));
+        } catch (const boost::system::system_error& e) {
+            ec = e.code();
+            aborted_after = std::chrono::steady_clock::now() - started;
+        }
+    };
+    auto rearm = [&]() -> net::awaitable<void> {
+        // Moved later three times, as body chunks do: only the last deadline counts.
+        for (int i = 0; i < 3; ++i) {
+            watchdog.expires_after(std::chrono::milliseconds(100));
+            net::asio::steady_timer t(io, std::chrono::milliseconds(50));
+            co_await t.async_wait(use_awaitable);
+        }
+    };
+    run(io, reader(), rearm());
+    CHECK(ec == net::asio::error::operation_aborted);
+    CHECK(watchdog.fired());
+    CHECK(aborted_after >= std::chrono::milliseconds(200));  // 100 ms after the third re-arm
+
+    auto [c, d] = socket_pair(io);
+    net::Stream other(std::move(c));
+    net::Watchdog disarmed(other, io.get_executor());
+    disarmed.expires_after(std::chrono::milliseconds(20));
+    disarmed.disarm();
+    net::asio::steady_timer later(io, std::chrono::milliseconds(100));
+    run(io, [&]() -> net::awaitable<void> { co_await later.async_wait(use_awaitable); });
+    CHECK_FALSE(disarmed.fired());
+    CHECK(other.socket().is_open());
+}
