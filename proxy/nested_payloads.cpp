@@ -33,7 +33,7 @@ int body_type(const wbxml::Document& doc, std::uint32_t data) {
     for (auto c : wbxml::children(doc, parent)) {
         const auto& n = doc.node(c);
         if (n.kind == wbxml::NodeKind::Element && !n.literal &&
-            wbxml::element_name(n.page, n.token) == "Type") {
+            wbxml::tag_name(n.page, n.token) == "Type") {
             const auto t = wbxml::text_of(doc, c);
             return t.size() == 1 && t[0] >= '1' && t[0] <= '4' ? t[0] - '0' : 0;
         }
@@ -86,6 +86,13 @@ nlohmann::json binary_payload(std::string_view base64_text) {
     return j;
 }
 
+bool may_carry_payload(std::string_view local_name) {
+    for (std::string_view name : {"Data", "Body", "MIMEData", "Mime", "CompressedRTF", "Picture",
+                                  "Certificate", "MiniCertificate", "CertificateChain"})
+        if (local_name == name) return true;
+    return false;
+}
+
 bool is_base64_payload(std::string_view tag) {
     return tag == "Contacts:Picture" || tag == "GAL:Data" || tag == "ResolveRecipients:Data" ||
            tag == "ResolveRecipients:Certificate" || tag == "ResolveRecipients:MiniCertificate" ||
@@ -107,6 +114,9 @@ nlohmann::json nested_payloads(const wbxml::Document& doc, std::size_t limit) {
     for (std::uint32_t i = 0; i < doc.node_count() && out.size() < limit; ++i) {
         const auto& n = doc.node(i);
         if (n.kind != wbxml::NodeKind::Element || n.literal) continue;
+        // Most elements are none of the payload carriers: rule them out by local name before
+        // building the qualified one (two allocations per element of every Sync).
+        if (!may_carry_payload(wbxml::tag_name(n.page, n.token))) continue;
         const std::string tag = qualified(n);
         nlohmann::json entry;
         if (tag == "AirSyncBase:Data" || tag == "Email:Body") {
