@@ -4,7 +4,10 @@ namespace eas::proxy {
 
 net::awaitable<std::optional<http::Event>> MessageReader::next(ReadFailure& failure,
                                                                const bool* timed_out) {
-    while (events_.empty()) {
+    while (next_event_ == events_.size()) {
+        // Every event handed out: the parser appends the next ones to the same storage.
+        events_.clear();
+        next_event_ = 0;
         if (deferred_) {
             failure = *deferred_;
             deferred_.reset();
@@ -41,28 +44,24 @@ net::awaitable<std::optional<http::Event>> MessageReader::next(ReadFailure& fail
                     co_return std::nullopt;
                 }
                 // EOF inside a message ends a close-delimited body, or cuts the message short.
-                scratch_.clear();
-                const auto r = parser_.finish(scratch_);
-                for (auto& e : scratch_) events_.push_back(e);
+                const auto r = parser_.finish(events_);
                 if (r.error) deferred_ = ReadFailure{ReadFailure::Kind::Closed, r.error->reason, 0};
                 continue;
             }
             pending_ = std::string_view(buffer_.get(), n);
         }
-        scratch_.clear();
-        const auto r = parser_.feed(pending_, scratch_);
-        for (auto& e : scratch_) events_.push_back(e);
+        const auto r = parser_.feed(pending_, events_);
         pending_.remove_prefix(r.consumed);
         if (r.error) {
             failure = {ReadFailure::Kind::Parse, r.error->reason, r.error->http_status};
             co_return std::nullopt;
         }
     }
-    auto e = events_.front();
-    events_.pop_front();
+    const auto e = events_[next_event_++];
     // A whole message read and nothing after it: the buffer goes back now, not at the next
     // read, which for a device whose Ping is held comes only after the answer.
-    if (e.kind == http::EventKind::End && events_.empty() && pending_.empty()) buffer_.reset();
+    if (e.kind == http::EventKind::End && next_event_ == events_.size() && pending_.empty())
+        buffer_.reset();
     co_return e;
 }
 

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <memory>
-#include <deque>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "http_parser.hpp"
 #include "stream.hpp"
@@ -43,8 +43,10 @@ class MessageReader {
     static constexpr std::size_t buffer_size_ = 16 * 1024;
     std::unique_ptr<char[]> buffer_;
     std::string_view pending_;
-    std::deque<http::Event> events_;
-    std::vector<http::Event> scratch_;
+    // Events of the last feed, handed out in order (a vector: a deque took 576 bytes per
+    // connection before its first event).
+    std::vector<http::Event> events_;
+    std::size_t next_event_ = 0;
     std::optional<ReadFailure> deferred_;  // a cut message: reported after its parsed events
 };
 
