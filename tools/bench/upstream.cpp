@@ -4,6 +4,8 @@
 //     answered with the --ping-body document: the held-connection test;
 //   - /stream?bytes=N is answered with N bytes (Content-Length, written in 256 KB pieces): the
 //     streaming test;
+//   - /reset?bytes=N&after=M promises N bytes, sends M of them, then resets the connection (RST,
+//     no TLS close_notify): an upstream dying mid-body, for tools/bench/faults.sh;
 //   - anything else (the Sync of the throughput test) is answered at once with the --body
 //     document (a WBXML Sync response), keep-alive.
 // One thread, Asio coroutines, OpenSSL. SIGUSR2 prints "status held=H answered=A" on stdout.
@@ -174,6 +176,23 @@ awaitable<void> serve(ssl::stream<tcp::socket> s, State& st) {
                                                use_awaitable);
                     left -= n;
                 }
+            } else if (req.target.rfind("/reset", 0) == 0) {
+                const std::size_t promised = query_number(req.target, "bytes=");
+                const std::size_t sent = std::min(promised, query_number(req.target, "after="));
+                const auto head = response_head(promised, "application/octet-stream");
+                co_await asio::async_write(s, asio::buffer(head), use_awaitable);
+                for (std::size_t left = sent; left > 0;) {
+                    const auto n = std::min(left, st.stream_chunk.size());
+                    co_await asio::async_write(s, asio::buffer(st.stream_chunk.data(), n),
+                                               use_awaitable);
+                    left -= n;
+                }
+                // Linger 0 makes close() send RST instead of FIN: the connection dies, not ends.
+                boost::system::error_code ignored;
+                s.next_layer().set_option(asio::socket_base::linger(true, 0), ignored);
+                s.next_layer().close(ignored);
+                ++st.answered;
+                co_return;
             } else {
                 co_await asio::async_write(s, asio::buffer(st.sync_response), use_awaitable);
             }
@@ -213,6 +232,7 @@ void usage() {
         "  Sync (any target): answered at once with --body (application/vnd.ms-sync.wbxml)\n"
         "  Cmd=Ping: held until SIGUSR1 (or N seconds), then answered with --ping-body\n"
         "  /stream?bytes=N: N bytes of application/octet-stream\n"
+        "  /reset?bytes=N&after=M: promises N bytes, sends M, then resets the connection\n"
         "  SIGUSR2 prints \"status held=H answered=A\"; SIGTERM/SIGINT stop it");
 }
 
