@@ -1,9 +1,12 @@
 #include "message_reader.hpp"
 
+#include <utility>
+
 namespace eas::proxy {
 
 net::awaitable<std::optional<http::Event>> MessageReader::next(ReadFailure& failure,
-                                                               const bool* timed_out) {
+                                                               const bool* timed_out,
+                                                               std::function<void()> started) {
     while (next_event_ == events_.size()) {
         // Every event handed out: the parser appends the next ones to the same storage.
         events_.clear();
@@ -56,6 +59,8 @@ net::awaitable<std::optional<http::Event>> MessageReader::next(ReadFailure& fail
             failure = {ReadFailure::Kind::Parse, r.error->reason, r.error->http_status};
             co_return std::nullopt;
         }
+        // Once only: bytes that trickle in later must not push the caller's deadline back.
+        if (started && next_event_ == events_.size()) std::exchange(started, nullptr)();
     }
     const auto e = events_[next_event_++];
     // A whole message read and nothing after it: the buffer goes back now, not at the next

@@ -3,6 +3,7 @@
 // caller asks for the next event. Pipelined messages wait in the buffer until their turn.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,9 +26,12 @@ class MessageReader {
         : stream_(stream), parser_(type, limits) {}
 
     // The next event, or nullopt with `failure` set. `timed_out` tells a watchdog closure from a
-    // peer closing the connection.
+    // peer closing the connection. `started`, when set, is called once if the first bytes read
+    // do not complete a message head: the wait for a request turns into reading one, under
+    // another deadline.
     net::awaitable<std::optional<http::Event>> next(ReadFailure& failure,
-                                                    const bool* timed_out = nullptr);
+                                                    const bool* timed_out = nullptr,
+                                                    std::function<void()> started = {});
 
     http::Parser& parser() { return parser_; }
     const http::MessageHead& head() const { return parser_.head(); }

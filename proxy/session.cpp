@@ -174,7 +174,12 @@ class Session {
         watchdog_.expires_after(ctx_.settings.idle_timeout);
         ReadFailure failure;
         request_done_ = false;
-        auto first = co_await reader_->next(failure, watchdog_.fired_flag());
+        // The idle timeout covers the wait for a request's first byte only: from there the head
+        // must be complete within --request-timeout, or a client dripping a byte now and then
+        // (slowloris) would hold the connection for the whole idle timeout.
+        auto first = co_await reader_->next(failure, watchdog_.fired_flag(), [this] {
+            watchdog_.expires_after(ctx_.settings.request_timeout);
+        });
         if (first && first->kind != http::EventKind::Head) {
             // Out of step with the parser: never treat leftovers as a new request.
             ctx_.log->error("{}: internal: a request began without a head; closing the connection",
@@ -186,6 +191,12 @@ class Session {
                 ctx_.log->warn("{}: malformed request ({}); answered {}", client_, failure.reason,
                                failure.http_status);
                 co_await reply(failure.http_status, "easproxy: " + failure.reason + "\n", true);
+            } else if (failure.kind == ReadFailure::Kind::Timeout &&
+                       reader_->parser().in_message()) {
+                ctx_.log->warn(
+                    "{}: request head not complete {} s after its first byte "
+                    "(--request-timeout); connection closed",
+                    client_, ctx_.settings.request_timeout.count());
             }
             co_return false;  // closed, idle timeout, or I/O error between requests: nothing to
                               // report
