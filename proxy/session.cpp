@@ -310,6 +310,11 @@ class Session {
             }
             if (ev->kind == http::EventKind::End) {
                 request_done_ = true;
+                // The request is in: --request-timeout no longer applies. Left armed, it would
+                // cut every Ping or Sync Wait held longer than that; a device hanging up during
+                // the wait is noticed by the HangupWatch below, the upstream has
+                // --response-timeout.
+                watchdog_.disarm();
                 break;
             }
             if (ev->kind != http::EventKind::Body) continue;
