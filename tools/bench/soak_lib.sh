@@ -229,7 +229,7 @@ device_loop() {
   shift 2
   (
     n=0
-    while [ ! -e "$WORK/stop" ]; do
+    while [ ! -e "$WORK/stop" ] && [ ! -e "$WORK/stop-$name" ]; do
       n=$((n + 1))
       args=()
       for a in "$@"; do args+=("${a//\{n\}/$n}"); done
@@ -237,7 +237,7 @@ device_loop() {
       echo $! >"$WORK/dev-$name.pid"
       wait $!
       echo $? >>"$WORK/dev-$name.exits"
-      [ -e "$WORK/stop" ] && break
+      [ -e "$WORK/stop" ] || [ -e "$WORK/stop-$name" ] && break
       sleep "$period"
     done
   ) &
@@ -245,13 +245,14 @@ device_loop() {
   eval "LOOP_PID_${name//-/_}=$!"
   SL_LOOPS+=("$name")
 }
-# stop_loop NAME SECONDS: after $WORK/stop is made, ends the loop's current device with SIGTERM
-# (it finishes the exchange in progress; a held Ping is abandoned) and waits for the loop.
+# stop_loop NAME SECONDS: ends the loop: no new run, and the current device gets SIGTERM (it
+# finishes the exchange in progress; a held Ping is abandoned); waits for the loop.
 stop_loop() {
   local name=$1 limit=${2:-15} var pid last= deadline
   var=LOOP_PID_${name//-/_}
   pid=${!var:-}
   [ -n "$pid" ] || return 0
+  touch "$WORK/stop-$name"
   deadline=$((SECONDS + limit))
   while kill -0 "$pid" 2>/dev/null; do
     local dev
@@ -262,7 +263,8 @@ stop_loop() {
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
       [ -n "$dev" ] && kill -KILL "$dev" 2>/dev/null
-      echo "note: device loop $name did not stop in ${limit}s"
+      kill -KILL "$pid" 2>/dev/null
+      echo "note: device loop $name did not stop in ${limit}s: SIGKILL"
       break
     fi
     sleep 0.05
