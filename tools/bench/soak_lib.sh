@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by tools/bench/soak.sh and tools/bench/faults.sh (sourced, not run): the build, a work
 # directory on tmpfs, processes started and stopped by PID, bounded waits, fake-cas on fixed
 # ports (so it can be restarted where easproxy expects it), easproxy in front of it, and
@@ -248,7 +249,7 @@ device_loop() {
 # stop_loop NAME SECONDS: ends the loop: no new run, and the current device gets SIGTERM (it
 # finishes the exchange in progress; a held Ping is abandoned); waits for the loop.
 stop_loop() {
-  local name=$1 limit=${2:-15} var pid last= deadline
+  local name=$1 limit=${2:-15} var pid last='' deadline
   var=LOOP_PID_${name//-/_}
   pid=${!var:-}
   [ -n "$pid" ] || return 0
