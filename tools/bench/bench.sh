@@ -4,7 +4,11 @@
 #      requests/s, p50/p99 latency, the proxy's CPU time per request;
 #   2. held connections: N Pings parked at a hanging upstream through each proxy; memory per
 #      held connection, and every Ping answered once the upstream answers;
-#   3. streaming: a 100 MB response through each proxy; time and peak memory growth.
+#   3. streaming: a 100 MB response through each proxy; time and peak memory growth;
+#   4. soak (tools/bench/soak.sh): mixed EAS traffic through easproxy for 10 minutes; no failed
+#      request, flat RSS, a trace record per exchange;
+#   5. faults (tools/bench/faults.sh): upstream restarts and resets, slowloris, a connection
+#      flood, garbage TLS and renegotiation under load; easproxy survives and recovers within 1 s.
 # Every figure is also given as a ratio against peers measured in the same run: on a shared
 # machine only those are worth comparing. See tools/bench/README.md.
 set -uo pipefail
@@ -13,12 +17,15 @@ usage() {
   cat <<'EOF'
 usage: tools/bench/bench.sh [--quick] [options]
 
-  --quick              short run: 3 s per measurement, 500 held Pings, 1 stream repetition
+  --quick              short run: 3 s per measurement, 500 held Pings, 1 stream repetition,
+                       a 1-minute soak
   --build DIR          easproxy build directory (default: build; configured as Release when
                        it has no CMakeCache.txt; easproxy and eas-decode are brought up to date)
   --jobs N             parallel build jobs (default 1: the machine is shared)
   --out FILE           JSON results (default /tmp/easproxy-bench-DATE.json)
-  --tests LIST         rps,hold,stream (default all three)
+  --tests LIST         rps,hold,stream,soak,faults (default rps,hold,stream: the soak adds 10
+                       minutes and faults about 2, and neither compares peers; name them to run
+                       them, e.g. --tests soak,faults)
   --peers LIST         direct,nginx,haproxy,mitmproxy,easproxy,easproxy-notrace (default all;
                        a peer that is not installed is skipped with a note)
   --duration S         seconds per throughput measurement (default 10)
@@ -28,6 +35,8 @@ usage: tools/bench/bench.sh [--quick] [options]
   --hold-max N         one more held run through easproxy alone (default 10000; capped by
                        ulimit -n: easproxy holds 2 descriptors per Ping)
   --stream-mb MB       size of the streamed response (default 100)
+  --soak-minutes M     length of the soak (default 10; 1 with --quick)
+  --soak-rate R        requests per second of the soak (default 20)
   --compare BIN        also measure another easproxy binary (a build with a change to try):
                        peers easproxy-cmp and easproxy-cmp-notrace, with ratios against easproxy
   --keep               keep the work directory (configs, logs, traces) on tmpfs
@@ -53,12 +62,14 @@ HOLD_N=2000
 HOLD_MAX=10000
 STREAM_MB=100
 STREAM_REPS=
+SOAK_MINUTES=
+SOAK_RATE=20
 COMPARE=
 KEEP=
 QUICK=
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) QUICK=1; DURATION=3; HOLD_N=500; HOLD_MAX=2000; STREAM_REPS=1 ;;
+    --quick) QUICK=1; DURATION=3; HOLD_N=500; HOLD_MAX=2000; STREAM_REPS=1; SOAK_MINUTES=${SOAK_MINUTES:-1} ;;
     --build) BUILD=$2; shift ;;
     --jobs) JOBS=$2; shift ;;
     --out) OUT=$2; shift ;;
@@ -70,6 +81,8 @@ while [ $# -gt 0 ]; do
     --hold) HOLD_N=$2; shift ;;
     --hold-max) HOLD_MAX=$2; shift ;;
     --stream-mb) STREAM_MB=$2; shift ;;
+    --soak-minutes) SOAK_MINUTES=$2; shift ;;
+    --soak-rate) SOAK_RATE=$2; shift ;;
     --compare) COMPARE=$2; shift ;;
     --keep) KEEP=1 ;;
     -h | --help) usage; exit 0 ;;
@@ -78,6 +91,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 STREAM_REPS=${STREAM_REPS:-$REPS}
+SOAK_MINUTES=${SOAK_MINUTES:-10}
 BUILD=$(cd "$REPO" && mkdir -p "$BUILD" && cd "$BUILD" && pwd)
 LOAD_CPU=0
 PROXY_CPU=1
@@ -88,6 +102,9 @@ die() { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }
 has() { case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
 
 # --- what is needed, what is optional ------------------------------------------------------
+for t in ${TESTS//,/ }; do
+  case $t in rps | hold | stream | soak | faults) ;; *) die "--tests: unknown test $t (rps,hold,stream,soak,faults)" ;; esac
+done
 for tool in curl openssl taskset python3 cmake; do
   command -v "$tool" >/dev/null || die "$tool is missing (apt-get install curl openssl util-linux python3 cmake)"
 done
@@ -125,7 +142,10 @@ EASPROXY=$BUILD/easproxy
 EAS_DECODE=$BUILD/tools/eas-decode
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
   say "configuring $BUILD (Release)"
-  cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEASPROXY_SIMULATORS=OFF >/dev/null ||
+  # fake-cas and eas-device (the simulators) only for the soak and the faults.
+  simulators=OFF
+  if has "$TESTS" soak || has "$TESTS" faults; then simulators=ON; fi
+  cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEASPROXY_SIMULATORS=$simulators >/dev/null ||
     die "cmake configure of $BUILD failed"
 fi
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
@@ -579,6 +599,24 @@ if has "$TESTS" stream; then
   done
 fi
 
+# --- 4. soak and 5. faults: their own scripts, against easproxy alone (not pinned) -------------------
+for t in soak faults; do
+  has "$TESTS" "$t" || continue
+  say ""
+  args=(--build "$BUILD" --jobs "$JOBS" --out "$WORK/$t.json")
+  if [ "$t" = soak ]; then
+    say "== 4. soak: $SOAK_MINUTES minute(s) of mixed EAS traffic at ~$SOAK_RATE requests/s through easproxy (tools/bench/soak.sh)"
+    args+=(--minutes "$SOAK_MINUTES" --rate "$SOAK_RATE")
+  else
+    say "== 5. faults under load (tools/bench/faults.sh)"
+  fi
+  bash "$REPO/tools/bench/$t.sh" "${args[@]}" 2>&1 | sed 's/^/  /'
+  status=${PIPESTATUS[0]}
+  [ "$status" -eq 0 ] || note "$t: FAIL (exit $status; see above)"
+  record "$t	easproxy	1	passed=$([ "$status" -eq 0 ] && echo 1 || echo 0)	exit=$status	json=$WORK/$t.json"
+  [ "$status" -eq 0 ] || BENCH_FAILED=1
+done
+
 # --- summary and JSON ------------------------------------------------------------------------------
 printf '%s\n' "${NOTES[@]}" >"$WORK/notes.txt"
 BENCH_META=$(printf '{"date": "%s", "loadavg_start": "%s", "loadavg_end": "%s", "host_cpus": %s, "cpu_model": "%s", "quick": %s, "duration_s": %s, "reps": %s, "connections": %s, "nofile": %s, "versions": {"nginx": "%s", "haproxy": "%s", "mitmproxy": "%s", "wrk": "%s", "openssl": "%s"}}' \
@@ -587,4 +625,5 @@ BENCH_META=$(printf '{"date": "%s", "loadavg_start": "%s", "loadavg_end": "%s", 
   "$(nginx -v 2>&1 | sed 's/.*nginx\///')" "$(haproxy -v 2>/dev/null | head -n 1 | awk '{print $3}')" \
   "$(mitmdump --version 2>/dev/null | sed -n 's/^Mitmproxy: //p')" "$(wrk -v 2>&1 | head -n 1 | awk '{print $2}')" \
   "$(openssl version | awk '{print $2}')") \
-  python3 "$REPO/tools/bench/summarize.py" "$RESULTS" "$WORK/notes.txt" "$OUT"
+  python3 "$REPO/tools/bench/summarize.py" "$RESULTS" "$WORK/notes.txt" "$OUT" || exit $?
+[ -z "${BENCH_FAILED:-}" ]

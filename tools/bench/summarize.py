@@ -218,6 +218,29 @@ def main():
                 if a and b and a["seconds"] and b["seconds"]:
                     stream_ratios[f"{e}/{ref}"] = {"seconds": a["seconds"]["median"] / b["seconds"]["median"]}
                     print(f"  {e}/{ref}: {stream_ratios[f'{e}/{ref}']['seconds']:.3g}x the time (medians)")
+    # Soak and faults: pass/fail, their own JSON carried over whole.
+    checked = {}
+    for r in rows:
+        if r["test"] in ("soak", "faults"):
+            try:
+                with open(r.get("json", "")) as f:
+                    checked[r["test"]] = json.load(f)
+            except (OSError, ValueError):
+                checked[r["test"]] = {"passed": False, "error": "no results (exit " + r.get("exit", "?") + ")"}
+    if checked:
+        print()
+        for t, d in checked.items():
+            line = f"{t}: {'PASS' if d.get('passed') else 'FAIL'}"
+            if t == "soak" and "rss_kb" in d:
+                line += (f" ({d.get('duration_s', 0):.0f} s, {d.get('exchanges_via_proxy')} exchanges, "
+                         f"{d.get('failure_count')} failed, trace {d.get('trace_records')} records, "
+                         f"RSS growth {d['rss_kb'].get('growth_percent')} %)")
+            if t == "faults" and "steps" in d:
+                line += " (" + ", ".join(
+                    f"{s}: {'ok' if all(c['passed'] for c in v['checks']) else 'FAIL'}"
+                    + (f" {v['figures']['recovery_ms']} ms" if "recovery_ms" in v["figures"] else "")
+                    for s, v in d["steps"].items() if s not in ("setup", "end")) + ")"
+            print(line)
     if notes:
         print()
         print("Notes:")
@@ -228,6 +251,7 @@ def main():
            "throughput": {"per_repetition": per_rep, "summary": rps, "ratios": ratios},
            "held": {"runs": held, "ratios": held_ratios},
            "streaming": {"summary": streamed, "ratios": stream_ratios}}
+    doc.update(checked)
     with open(out_path, "w") as f:
         json.dump(doc, f, indent=2, sort_keys=False)
         f.write("\n")
