@@ -149,6 +149,26 @@ check "plain HTTP sent to the TLS port is logged as a failed handshake" test $? 
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/proxy.crt" -u sam:Passw0rd -X OPTIONS "$URL")
 check "the proxy still serves after bad input" test "$code" = 200
 
+# --- timeouts: a held Ping outlives --request-timeout; a request head dripping in does not -------
+SAVED_URL=$URL
+launch easproxy_timeouts --mode "reverse:$ORIGIN_A" --listen 127.0.0.1:0 --cert "$WORK/proxy.pem" \
+  --upstream-ca "$WORK/cas-ca.pem" --request-timeout 2 --state ""
+device held-past-timeout --user sam --device-id TIMEOUT1 --device-type iPhone --script provision,foldersync,ping:5
+check "a Ping held 5 s is answered through an easproxy with --request-timeout 2" test $? -eq 0
+check "  ... at its heartbeat expiry" contains "$WORK/held-past-timeout.out" "Ping -> HTTP 200 \(Status 1"
+# One header byte a second (the sleeps pace the drip; nothing waits on them).
+hostport=${URL#https://}
+hostport=${hostport%%/*}
+(printf 'GET /Microsoft-Server-ActiveSync HTTP/1.1\r\nHost: x\r\n'
+  for i in 1 2 3 4 5 6 7 8; do printf 'a' && sleep 1; done) 2>/dev/null |
+  timeout 20 openssl s_client -quiet -connect "$hostport" -CAfile "$WORK/proxy.crt" >/dev/null 2>&1 &
+DRIP=$!
+PIDS+=($DRIP)
+check "a request head still dripping in after --request-timeout is cut, with a log line" \
+  wait_for "$WORK/easproxy_timeouts.err" "request head not complete 2 s after its first byte" 6
+kill -TERM "$PID_easproxy_timeouts" && wait_exit "$PID_easproxy_timeouts" 5
+URL=$SAVED_URL
+
 # --- SIGTERM during a held Ping: shut down within the grace period, trace intact ------------------
 "$DEVICE" --url "$URL" --password Passw0rd --ca "$WORK/proxy.crt" --user sam --device-id SAMPHONE1 \
   --device-type iPhone --script foldersync,ping:120 >"$WORK/held2.out" 2>&1 &
