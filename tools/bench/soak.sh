@@ -15,6 +15,8 @@ usage: tools/bench/soak.sh [options]
                   CMakeCache.txt; easproxy, fake-cas, eas-device, eas-trace brought up to date)
   --jobs N        parallel build jobs (default 1: the machine is shared)
   --threads N     easproxy I/O threads (default 2)
+  --kinds LIST    which of the traffic kinds below run (default all:
+                  sync,ping,foldersync,sendmail,follow,pass); fewer, to see what memory goes with
   --out FILE      JSON results (default /tmp/easproxy-soak-DATE.json)
   --keep          keep the work directory (traces, logs, device output) on tmpfs
   -h, --help      this text
@@ -25,10 +27,14 @@ site A of fake-cas, with --on-451 pass and a config rule "follow" for DeviceType
   ping        2 devices of sam: Ping with a 2 s heartbeat, round after round (SendMail wakes them)
   foldersync  1 device of sam: FolderSync rounds
   sendmail    1 device of sam: SendMail rounds (to sam)
-  follow      a fresh legacy WindowsMobile device of alex (homed in B) every few seconds:
-              Provision/FolderSync/Sync; site A answers 451, easproxy follows it to B
-  pass        a fresh compliant iPhone of alex every few seconds: its 451 is passed through and it
-              moves to site B on its own (only that first exchange goes through easproxy)
+  follow      3 legacy WindowsMobile devices of alex: Sync rounds. alex's mailbox moves between
+              sites A and B every 5 s (fake-cas admin, a database failover): each move makes
+              the site the devices talk to answer 451, and easproxy follows it (and re-binds them)
+  pass        a compliant iPhone of alex every few seconds (DeviceIds from a pool of 20): while
+              the mailbox is in B its 451 is passed through and it moves to B on its own (only
+              that first exchange goes through easproxy)
+The DeviceIds are a fixed set, so what easproxy keeps per device (redirect bindings) stops
+growing after the warm-up.
 A progress line every ~30 s (RSS, flows); at the end a PASS/FAIL table and exit status 0/1.
 Warm-up is the first 10 % of the run (at least 30 s); RSS growth is measured after it.
 EOF
@@ -40,6 +46,7 @@ RATE=20
 BUILD=
 JOBS=1
 THREADS=2
+KINDS=sync,ping,foldersync,sendmail,follow,pass
 OUT=/tmp/easproxy-soak-$(date +%Y%m%d-%H%M%S).json
 KEEP=
 while [ $# -gt 0 ]; do
@@ -49,6 +56,7 @@ while [ $# -gt 0 ]; do
     --build) BUILD=$2; shift ;;
     --jobs) JOBS=$2; shift ;;
     --threads) THREADS=$2; shift ;;
+    --kinds) KINDS=$2; shift ;;
     --out) OUT=$2; shift ;;
     --keep) KEEP=1 ;;
     -h | --help) usage; exit 0 ;;
@@ -62,6 +70,10 @@ for tool in curl openssl python3 cmake; do
 done
 DURATION=$(python3 -c "print(max(1, round(float('$MINUTES') * 60)))") || sl_die "--minutes $MINUTES: not a number"
 python3 -c "assert float('$RATE') > 0" 2>/dev/null || sl_die "--rate $RATE: not a positive number"
+for k in ${KINDS//,/ }; do
+  case $k in sync | ping | foldersync | sendmail | follow | pass) ;; *) sl_die "--kinds: unknown kind $k" ;; esac
+done
+kind() { case ",$KINDS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 WARMUP=$(python3 -c "print(max(30, round($DURATION * 0.1)))")
 [ "$WARMUP" -lt "$DURATION" ] || sl_die "--minutes $MINUTES: shorter than the 30 s warm-up"
 
@@ -91,27 +103,31 @@ iv() { python3 -c "print(round(max(0.05, $1), 3))"; }
 I_SYNC=$(iv "3 / ($RATE * 0.45)")
 I_FOLDER=$(iv "1 / ($RATE * 0.15)")
 I_SEND=$(iv "1 / ($RATE * 0.10)")
-P_FOLLOW=$(iv "4 / ($RATE * 0.12)")  # a run: Provision (2 exchanges), FolderSync, Sync
+I_FOLLOW=$(iv "3 / ($RATE * 0.12)")
+MOVE_EVERY=5
 P_PASS=$(iv "1 / ($RATE * 0.05)")
 PING_HB=2
 common=(--url "$PURL" --password Passw0rd --ca "$WORK/proxy.crt" --ca "$WORK/cas.crt" --retry-delay 0 --timeout 30)
-for i in 1 2 3; do
+kind sync && for i in 1 2 3; do
   device_loop "sync$i" 1 "${common[@]}" --user sam --device-id "SOAKSYNC$i" --device-type iPhone \
     --script provision,foldersync,sync --loop --interval "$I_SYNC"
 done
-for i in 1 2; do
+kind ping && for i in 1 2; do
   device_loop "ping$i" 1 "${common[@]}" --user sam --device-id "SOAKPING$i" --device-type Android \
     --script "provision,foldersync,ping:$PING_HB" --loop --interval 0.5
 done
-device_loop folder 1 "${common[@]}" --user sam --device-id SOAKFOLDER --device-type iPad \
+kind foldersync && device_loop folder 1 "${common[@]}" --user sam --device-id SOAKFOLDER --device-type iPad \
   --script provision,repeat,foldersync --interval "$I_FOLDER"
-device_loop send 1 "${common[@]}" --user sam --device-id SOAKSEND --device-type iPhone \
+kind sendmail && device_loop send 1 "${common[@]}" --user sam --device-id SOAKSEND --device-type iPhone \
   --script provision,foldersync,sendmail --loop --interval "$I_SEND"
-device_loop follow "$P_FOLLOW" "${common[@]}" --user alex --device-id "SOAKWM{n}" --device-type WindowsMobile \
-  --user-agent MSFT-PPC/5.2.5082 --behaviour legacy --retries 0 --script provision,foldersync,sync
-device_loop pass "$P_PASS" "${common[@]}" --user alex --device-id "SOAKIP{n}" --device-type iPhone \
+kind follow && for i in 1 2 3; do
+  device_loop "follow$i" 1 "${common[@]}" --user alex --device-id "SOAKWM$i" --device-type WindowsMobile \
+    --user-agent MSFT-PPC/5.2.5082 --behaviour legacy --retries 0 --script provision,foldersync,sync \
+    --loop --interval "$I_FOLLOW"
+done
+kind pass && device_loop pass "$P_PASS" "${common[@]}" --user alex --device-id "SOAKIP{m}" --device-type iPhone \
   --behaviour compliant --script provision,foldersync
-echo "traffic: sync every ${I_SYNC}s x3, ping:$PING_HB x2, foldersync every ${I_FOLDER}s, sendmail every ${I_SEND}s, 451 follow run every ${P_FOLLOW}s, 451 pass run every ${P_PASS}s"
+echo "traffic ($KINDS): sync every ${I_SYNC}s x3, ping:$PING_HB x2, foldersync every ${I_FOLDER}s, sendmail every ${I_SEND}s, legacy Sync every ${I_FOLLOW}s x3 (alex's mailbox moves every ${MOVE_EVERY}s), 451 pass run every ${P_PASS}s"
 echo "running ${DURATION}s (warm-up ${WARMUP}s), target ~$RATE requests/s"
 
 # --- the run: RSS every 5 s, a progress line every 30 s -----------------------------------------
@@ -119,6 +135,9 @@ echo "running ${DURATION}s (warm-up ${WARMUP}s), target ~$RATE requests/s"
 T0=$SECONDS
 next_sample=0
 next_progress=30
+next_move=$MOVE_EVERY
+ALEX_SITE=B
+MOVES=0
 PROXY_DIED=
 client_count() { cat "$WORK"/dev-*.jsonl 2>/dev/null | grep -c "\"url\":\"$PURL" || true; }
 fail_count() {
@@ -138,10 +157,17 @@ while :; do
     printf '%s\t%s\t%s\n' "$el" "$(rss_kb "$PROXY_PID")" "$(fd_count "$PROXY_PID")" >>"$WORK/rss.tsv"
     next_sample=$((next_sample + 5))
   fi
+  if [ "$el" -ge "$next_move" ] && { kind follow || kind pass; }; then
+    # A database failover: alex's mailbox moves to the other site.
+    ALEX_SITE=$([ "$ALEX_SITE" = B ] && echo A || echo B)
+    curl -s -X POST --max-time 5 "http://127.0.0.1:$CAS_ADMIN_PORT/admin/user/alex/move/$ALEX_SITE" >/dev/null &&
+      MOVES=$((MOVES + 1))
+    next_move=$((next_move + MOVE_EVERY))
+  fi
   if [ "$el" -ge "$next_progress" ]; then
-    printf '[%4ds] easproxy RSS %s kB, %s fds; trace records %s; device exchanges via easproxy %s; failed %s; device exits != 0: %s\n' \
+    printf '[%4ds] easproxy RSS %s kB, %s fds; trace records %s (451 followed %s); device exchanges via easproxy %s; failed %s; device exits != 0: %s\n' \
       "$el" "$(rss_kb "$PROXY_PID")" "$(fd_count "$PROXY_PID")" "$(lines "$WORK/easproxy.jsonl")" \
-      "$(client_count)" "$(fail_count)" "$(exit_fail_count)"
+      "$(grep -c '"decision":"followed"' "$WORK/easproxy.jsonl")" "$(client_count)" "$(fail_count)" "$(exit_fail_count)"
     next_progress=$((next_progress + 30))
   fi
   [ "$el" -ge "$DURATION" ] && break
@@ -153,7 +179,6 @@ RSS_END=$(rss_kb "$PROXY_PID")
 
 # --- stop: devices first (each finishes its exchange; a held Ping is abandoned), then easproxy
 # (SIGTERM flushes the trace) ---------------------------------------------------------------------
-STOP_EPOCH=$(date +%s)
 touch "$WORK/stop"
 for name in "${SL_LOOPS[@]}"; do stop_loop "$name" 40; done
 PROXY_EXIT=
@@ -165,7 +190,7 @@ stop_pid "$CAS_PID" TERM 5
 
 python3 "$SL_REPO/tools/bench/soak_report.py" --work "$WORK" --proxy-url "$PURL" \
   --trace "$WORK/easproxy.jsonl" --duration "$ELAPSED" --warmup "$WARMUP" --rate "$RATE" \
-  --stop-epoch "$STOP_EPOCH" --ping-heartbeat "$PING_HB" --proxy-exit "${PROXY_EXIT:-died}" \
+  --proxy-exit "${PROXY_EXIT:-died}" \
   --proxy-log "$WORK/easproxy.log" --out "$OUT"
 status=$?
 SL_FAILED=$status

@@ -223,7 +223,8 @@ sl_start_proxy() {
 # --- devices --------------------------------------------------------------------------------------
 # device_loop NAME PERIOD ARGS...: runs eas-device ARGS --json again and again until
 # $WORK/stop exists, PERIOD seconds apart (the pacing of the traffic); "{n}" in ARGS becomes the
-# run's number (a fresh DeviceId per run). Exchanges: $WORK/dev-NAME.jsonl; exit statuses, one
+# run's number (a fresh DeviceId per run), "{m}" the run's number modulo 20, plus 1 (DeviceIds
+# from a pool of 20). Exchanges: $WORK/dev-NAME.jsonl; exit statuses, one
 # a line: dev-NAME.exits; the running device's PID: dev-NAME.pid.
 device_loop() {
   local name=$1 period=$2
@@ -233,7 +234,10 @@ device_loop() {
     while [ ! -e "$WORK/stop" ] && [ ! -e "$WORK/stop-$name" ]; do
       n=$((n + 1))
       args=()
-      for a in "$@"; do args+=("${a//\{n\}/$n}"); done
+      for a in "$@"; do
+        a=${a//\{n\}/$n}
+        args+=("${a//\{m\}/$(((n - 1) % 20 + 1))}")
+      done
       "$DEVICE" "${args[@]}" --json >>"$WORK/dev-$name.jsonl" 2>>"$WORK/dev-$name.err" &
       echo $! >"$WORK/dev-$name.pid"
       wait $!
