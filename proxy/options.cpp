@@ -213,6 +213,11 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                    "Seconds in-flight flows get to finish on SIGTERM")
         ->capture_default_str();
     app.add_option("--threads", o.threads, "I/O threads (0: one per core)")->capture_default_str();
+    app.add_option("--max-connections", o.max_connections,
+                   "Device connections open at once; past it new connections are reset at once, "
+                   "with one log line per episode (0: what the descriptor limit allows, two per "
+                   "connection)")
+        ->capture_default_str();
     app.add_option("--log-level", o.log_level, "debug, info, warn or error")
         ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
         ->capture_default_str();

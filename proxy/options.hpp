@@ -45,6 +45,7 @@ struct Options {
     std::size_t replay_limit = 16 * 1024 * 1024;
     std::string log_level = "info";
     unsigned threads = 0;          // 0: one per core
+    unsigned max_connections = 0;  // device connections at once; 0: what the descriptors allow
     unsigned shutdown_grace = 10;  // seconds in-flight flows get on SIGTERM
     Settings settings;
     std::string config_file;

@@ -64,9 +64,19 @@ int run_server(const Options& o) {
         rl.rlim_cur = rl.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &rl);
     }
+    // Past the cap a connection is reset at once: the device sees a clear failure and retries,
+    // instead of waiting in the listen queue while descriptors have run out.
+    std::uint64_t max_connections = o.max_connections;
     if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        log->info("descriptor limit {}: room for about {} held requests", rl.rlim_cur,
-                  rl.rlim_cur > 64 ? (rl.rlim_cur - 64) / 2 : 0);
+        const std::uint64_t room = rl.rlim_cur > 64 ? (rl.rlim_cur - 64) / 2 : 1;
+        if (max_connections == 0) max_connections = room;
+        log->info("descriptor limit {}: room for about {} held requests; --max-connections {}",
+                  rl.rlim_cur, room, max_connections);
+        if (max_connections > room)
+            log->warn(
+                "--max-connections {} is more than the descriptors allow (about {}): "
+                "raise ulimit -n",
+                max_connections, room);
     }
 
     // Mode and upstream.
@@ -283,7 +293,8 @@ int run_server(const Options& o) {
         main_io,
         [&]() -> net::awaitable<void> {
             std::size_t next = 0;
-            std::uint64_t refused = 0;  // connections left waiting while descriptors ran out
+            std::uint64_t refused = 0;   // connections left waiting while descriptors ran out
+            std::uint64_t over_cap = 0;  // connections reset over --max-connections
             net::asio::steady_timer pause(main_io);
             for (;;) {
                 auto& w = *workers[next++ % workers.size()];
@@ -314,6 +325,23 @@ int run_server(const Options& o) {
                 if (refused) {
                     log->info("accept: accepting again after {} paused attempt(s)", refused);
                     refused = 0;
+                }
+                if (max_connections &&
+                    static_cast<std::uint64_t>(active.load()) >= max_connections) {
+                    boost::system::error_code ignored;
+                    socket.set_option(net::asio::socket_base::linger(true, 0), ignored);  // RST
+                    socket.close(ignored);
+                    if (over_cap++ == 0)
+                        log->warn(
+                            "{} device connections open (--max-connections): new ones are "
+                            "reset until some close",
+                            max_connections);
+                    continue;
+                }
+                if (over_cap) {
+                    log->info("below --max-connections again: {} connection(s) were reset",
+                              over_cap);
+                    over_cap = 0;
                 }
                 socket.set_option(net::tcp::no_delay(true));
                 SessionContext ctx{settings, events,       *w.pool,

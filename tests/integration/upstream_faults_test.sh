@@ -39,6 +39,34 @@ wait_for "$WORK/cas.out" "admin url=" 15 || exit 1
 CAS_A=$(cas_url "$WORK/cas.out" A)
 ADMIN=$(admin_url "$WORK/cas.out")
 
+# --- --max-connections 3: a fourth device connection is reset at once, and served once one closes
+start maxconn "$EASPROXY" --mode "reverse:${CAS_A%/Microsoft-Server-ActiveSync}" --listen 127.0.0.1:0 \
+  --cert "$WORK/proxy.pem" --upstream-ca "$WORK/cas-ca.pem" --max-connections 3 --threads 2
+wait_for "$WORK/maxconn.err" "listening on https://" 10 || exit 1
+MAXCONN_PORT=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/maxconn.err" | grep -oE '[0-9]+$')
+MAXCONN_URL=https://127.0.0.1:$MAXCONN_PORT/Microsoft-Server-ActiveSync
+check "the cap is stated at start" contains "$WORK/maxconn.err" "--max-connections 3"
+exec {held1}<>"/dev/tcp/127.0.0.1/$MAXCONN_PORT" {held2}<>"/dev/tcp/127.0.0.1/$MAXCONN_PORT" \
+  {held3}<>"/dev/tcp/127.0.0.1/$MAXCONN_PORT"
+# The three silent connections count once easproxy has accepted them; until then a fourth may
+# still get in, so the check retries (bounded) until it is refused.
+over_cap() {
+  curl -s -o /dev/null --max-time 5 --cacert "$WORK/proxy.crt" -u sam:Passw0rd -X OPTIONS "$MAXCONN_URL"
+  local rc=$?
+  [ "$rc" -ne 0 ] && [ "$rc" -ne 28 ]  # refused or reset, not a timeout
+}
+check "a fourth connection over --max-connections 3 is reset at once" until_true 10 over_cap
+check "  ... with one log line" wait_for "$WORK/maxconn.err" "3 device connections open \(--max-connections\): new ones are reset" 5
+exec {held1}>&- {held2}>&- {held3}>&-
+served() {
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$WORK/proxy.crt" -u sam:Passw0rd \
+    -X OPTIONS "$MAXCONN_URL")" = 200 ]
+}
+check "once they close, the next device is served" until_true 10 served
+check "  ... and the log says the cap was left" wait_for "$WORK/maxconn.err" "below --max-connections again: [0-9]+ connection\(s\) were reset" 5
+kill -TERM "$PID_maxconn"
+wait_exit "$PID_maxconn" 10
+
 # --- a cap of 2 connections to the CAS; the third request waits, then gets 503 ----------------
 start capped "$EASPROXY" --mode "reverse:${CAS_A%/Microsoft-Server-ActiveSync}" --listen 127.0.0.1:0 \
   --cert "$WORK/proxy.pem" --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/capped.jsonl" \
