@@ -23,9 +23,8 @@ usage: tools/bench/bench.sh [--quick] [options]
                        it has no CMakeCache.txt; easproxy and eas-decode are brought up to date)
   --jobs N             parallel build jobs (default 1: the machine is shared)
   --out FILE           JSON results (default /tmp/easproxy-bench-DATE.json)
-  --tests LIST         rps,hold,stream,soak,faults (default rps,hold,stream: the soak adds 10
-                       minutes and faults about 2, and neither compares peers; name them to run
-                       them, e.g. --tests soak,faults)
+  --tests LIST         rps,hold,stream,soak,faults (default all five; the soak takes 10 minutes
+                       and the faults about 3: --tests rps,hold,stream for the comparisons only)
   --peers LIST         direct,nginx,haproxy,mitmproxy,easproxy,easproxy-notrace (default all;
                        a peer that is not installed is skipped with a note)
   --duration S         seconds per throughput measurement (default 10)
@@ -53,7 +52,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=$REPO/build
 JOBS=1
 OUT=/tmp/easproxy-bench-$(date +%Y%m%d-%H%M%S).json
-TESTS=rps,hold,stream
+TESTS=rps,hold,stream,soak,faults
 PEERS=direct,nginx,haproxy,mitmproxy,easproxy,easproxy-notrace
 DURATION=10
 REPS=3
