@@ -192,6 +192,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     };
     seconds("--idle-timeout", o.settings.idle_timeout,
             "Seconds a kept-alive device connection may sit idle");
+    seconds("--handshake-timeout", o.settings.handshake_timeout,
+            "Seconds a device gets for its TLS handshake (one that never starts holds a "
+            "--max-connections slot until then)");
     seconds("--request-timeout", o.settings.request_timeout,
             "Seconds a device may take to send a request head, and between body chunks");
     seconds("--response-timeout", o.settings.response_timeout,

@@ -143,7 +143,7 @@ class Session {
 
     net::awaitable<void> run() {
         if (device_.is_tls()) {
-            watchdog_.expires_after(ctx_.settings.request_timeout);
+            watchdog_.expires_after(ctx_.settings.handshake_timeout);
             try {
                 co_await device_.handshake_server();
             } catch (const boost::system::system_error& e) {
@@ -616,7 +616,7 @@ class Session {
             co_return false;
         }
         device_.upgrade_to_tls(*leaf_);
-        watchdog_.expires_after(ctx_.settings.request_timeout);
+        watchdog_.expires_after(ctx_.settings.handshake_timeout);
         try {
             co_await device_.handshake_server();
         } catch (const boost::system::system_error& e) {

@@ -17,6 +17,9 @@ struct Settings {
     http::ParserLimits limits{};
     // Waiting for the first byte of the next request on a kept-alive connection.
     std::chrono::seconds idle_timeout{600};
+    // A device's TLS handshake. Short: a connection that never handshakes (a flood, a port
+    // scan) holds a --max-connections slot until then.
+    std::chrono::seconds handshake_timeout{10};
     // From the first byte of a request to the end of its head, and between body chunks.
     std::chrono::seconds request_timeout{60};
     // Waiting for the upstream's answer: Ping and Sync with Wait hold up to 3540 s.

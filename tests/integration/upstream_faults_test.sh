@@ -67,6 +67,19 @@ check "  ... and the log says the cap was left" wait_for "$WORK/maxconn.err" "be
 kill -TERM "$PID_maxconn"
 wait_exit "$PID_maxconn" 10
 
+# --- --handshake-timeout: a connection that never starts TLS gives its slot back -------------------
+start hs "$EASPROXY" --mode "reverse:${CAS_A%/Microsoft-Server-ActiveSync}" --listen 127.0.0.1:0 \
+  --cert "$WORK/proxy.pem" --upstream-ca "$WORK/cas-ca.pem" --handshake-timeout 1 --threads 1
+wait_for "$WORK/hs.err" "listening on https://" 10 || exit 1
+HS_PORT=$(grep -oE 'listening on https://127.0.0.1:[0-9]+' "$WORK/hs.err" | grep -oE '[0-9]+$')
+exec {silent}<>"/dev/tcp/127.0.0.1/$HS_PORT"
+check "a connection that never starts its TLS handshake is dropped after --handshake-timeout" \
+  wait_for "$WORK/hs.err" "TLS handshake with the device failed: .*\(timed out\)" 5
+check "  ... and closed (the client reads the end)" timeout 5 cat <&"$silent"
+exec {silent}>&-
+kill -TERM "$PID_hs"
+wait_exit "$PID_hs" 10
+
 # --- a cap of 2 connections to the CAS; the third request waits, then gets 503 ----------------
 start capped "$EASPROXY" --mode "reverse:${CAS_A%/Microsoft-Server-ActiveSync}" --listen 127.0.0.1:0 \
   --cert "$WORK/proxy.pem" --upstream-ca "$WORK/cas-ca.pem" --trace "$WORK/capped.jsonl" \
