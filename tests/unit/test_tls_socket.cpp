@@ -63,6 +63,15 @@ net::awaitable<std::string> read_exactly(net::Stream& s, std::size_t n) {
     co_return out;
 }
 
+// A TLS client and server over loopback, on one io_context (members in construction order).
+struct TlsPair {
+    Tls tls = make_contexts();
+    net::asio::io_context io;
+    std::pair<net::tcp::socket, net::tcp::socket> ends = socket_pair(io);
+    net::Stream client{std::move(ends.first), *tls.client};
+    net::Stream server{std::move(ends.second), *tls.server};
+};
+
 // Runs coroutines side by side until all are done; rethrows the first failure.
 template <class... A>
 void run(net::asio::io_context& io, A&&... coroutines) {
@@ -97,11 +106,8 @@ boost::system::error_code read_error(net::asio::io_context& io, net::Stream& s) 
 }  // namespace
 
 TEST_CASE("data both ways at once, gathered writes, reads that end mid-record") {
-    auto tls = make_contexts();
-    net::asio::io_context io;
-    auto [a, b] = socket_pair(io);
-    net::Stream client(std::move(a), *tls.client);
-    net::Stream server(std::move(b), *tls.server);
+    TlsPair pair;
+    [[maybe_unused]] auto& [tls, io, ends, client, server] = pair;
     const std::string head = "POST / HTTP/1.1\r\nContent-Length: 300000\r\n\r\n";
     const std::string up = pattern(300'000, 'a');
     const std::string down = pattern(1'000'000, 'z');
@@ -129,12 +135,9 @@ TEST_CASE("data both ways at once, gathered writes, reads that end mid-record") 
 }
 
 TEST_CASE("close_notify reads as eof, a cut connection as stream_truncated") {
-    auto tls = make_contexts();
-    net::asio::io_context io;
     for (const bool clean : {true, false}) {
-        auto [a, b] = socket_pair(io);
-        net::Stream client(std::move(a), *tls.client);
-        net::Stream server(std::move(b), *tls.server);
+        TlsPair pair;
+        [[maybe_unused]] auto& [tls, io, ends, client, server] = pair;
         handshake(io, client, server, "127.0.0.1");
         run(io, [&]() -> net::awaitable<void> {
             if (clean) {
@@ -154,11 +157,8 @@ TEST_CASE("close_notify reads as eof, a cut connection as stream_truncated") {
 }
 
 TEST_CASE("a certificate for another name fails the handshake, saying why") {
-    auto tls = make_contexts();
-    net::asio::io_context io;
-    auto [a, b] = socket_pair(io);
-    net::Stream client(std::move(a), *tls.client);
-    net::Stream server(std::move(b), *tls.server);
+    TlsPair pair;
+    [[maybe_unused]] auto& [tls, io, ends, client, server] = pair;
     std::string reason;
     auto server_side = [&]() -> net::awaitable<void> {
         try {
@@ -180,11 +180,8 @@ TEST_CASE("a certificate for another name fails the handshake, saying why") {
 }
 
 TEST_CASE("wait_readable ignores session tickets, and a closed socket fails, never crashes") {
-    auto tls = make_contexts();
-    net::asio::io_context io;
-    auto [a, b] = socket_pair(io);
-    net::Stream client(std::move(a), *tls.client);
-    net::Stream server(std::move(b), *tls.server);
+    TlsPair pair;
+    [[maybe_unused]] auto& [tls, io, ends, client, server] = pair;
     bool written = false;
     bool readable_before_write = false;
     handshake(io, client, server, "localhost");
