@@ -38,8 +38,29 @@ std::optional<Origin> Bindings::find(const std::string& key) {
 
 void Bindings::bind(const std::string& key, const Origin& target) {
     std::lock_guard lock(mutex_);
-    entries_[key] = Entry{key, target, Clock::now() + ttl_};
+    // A binding is only looked at again when its device comes back: without a sweep, those of
+    // devices that never do would stay for good. Binding is rare (a 451 followed) and the file
+    // is rewritten whole anyway, so a scan here costs nothing that matters.
+    const auto now = Clock::now();
+    std::erase_if(entries_, [&](const auto& kv) { return kv.second.expires < now; });
+    entries_[key] = Entry{key, target, now + ttl_};
+    while (entries_.size() > max_entries_) {
+        auto first_to_expire = entries_.begin();
+        for (auto it = entries_.begin(); it != entries_.end(); ++it)
+            if (it->second.expires < first_to_expire->second.expires) first_to_expire = it;
+        entries_.erase(first_to_expire);
+    }
     save_locked();
+}
+
+std::size_t Bindings::stored() {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+}
+
+void Bindings::set_max_entries(std::size_t n) {
+    std::lock_guard lock(mutex_);
+    max_entries_ = n == 0 ? 1 : n;
 }
 
 void Bindings::drop(const std::string& key) {

@@ -36,6 +36,12 @@ class Bindings {
 
     static std::string key(const std::string& user, const std::string& device_id);
 
+    // Entries held, expired ones not yet swept included (for tests and the status line).
+    std::size_t stored();
+    // At most this many bindings; past it the one that would expire first goes.
+    void set_max_entries(std::size_t n);
+    static constexpr std::size_t default_max_entries = 100'000;
+
   private:
     void save_locked();  // caller holds mutex_
     bool load(std::string& error);
@@ -44,6 +50,7 @@ class Bindings {
     std::string state_file_;
     std::mutex mutex_;
     std::map<std::string, Entry> entries_;
+    std::size_t max_entries_ = default_max_entries;
     std::string write_error_;
 };
 

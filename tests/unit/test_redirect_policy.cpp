@@ -70,6 +70,23 @@ TEST_CASE("bindings remember where a device was moved, until dropped or expired"
     CHECK_FALSE(expired.find(key));
 }
 
+TEST_CASE("bindings: expired ones are swept when another is made, and their number is capped") {
+    Bindings expired(std::chrono::seconds(-1));
+    for (int i = 0; i < 50; ++i)
+        expired.bind(Bindings::key("alex", "D" + std::to_string(i)), origin("https://b.contoso"));
+    CHECK(expired.stored() == 1);  // each new binding swept the expired ones before it
+
+    Bindings capped(std::chrono::seconds(60));
+    capped.set_max_entries(2);
+    capped.bind("alex/D1", origin("https://b1.contoso"));
+    capped.bind("alex/D2", origin("https://b2.contoso"));
+    capped.bind("alex/D3", origin("https://b3.contoso"));
+    CHECK(capped.stored() == 2);
+    CHECK_FALSE(capped.find("alex/D1"));  // the first to expire went
+    CHECK(capped.find("alex/D2"));
+    CHECK(capped.find("alex/D3"));
+}
+
 TEST_CASE("per-device rules: first match wins, exact or ~regex, empty fields match anything") {
     RedirectRules rules;
     rules.mode = On451::Pass;
