@@ -39,4 +39,30 @@ constexpr std::string_view trim(std::string_view s) {
     return s;
 }
 
+// The value of a hexadecimal digit, or -1.
+constexpr int hex_digit_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// %XX escapes decoded; a malformed one is kept as it stands. With plus_is_space, '+' is a space
+// (form encoding: query strings and cookies written by browsers).
+inline std::string percent_decode(std::string_view s, bool plus_is_space = false) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const int hi = s[i] == '%' && i + 2 < s.size() ? hex_digit_value(s[i + 1]) : -1;
+        const int lo = hi >= 0 ? hex_digit_value(s[i + 2]) : -1;
+        if (lo >= 0) {
+            out += static_cast<char>(hi * 16 + lo);
+            i += 2;
+        } else {
+            out += plus_is_space && s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    return out;
+}
+
 }  // namespace eas

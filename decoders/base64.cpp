@@ -1,5 +1,7 @@
 #include "base64.hpp"
 
+#include "ascii.hpp"
+
 #include <array>
 #include <cstdint>
 
@@ -28,13 +30,6 @@ void set_error(Base64Error* e, std::size_t offset, std::string reason) {
         e->offset = offset;
         e->reason = std::move(reason);
     }
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 }  // namespace
@@ -120,7 +115,7 @@ std::optional<std::string> hex_decode(std::string_view text, Base64Error* error)
             ++i;
             continue;
         }
-        const int v = hex_value(c);
+        const int v = hex_digit_value(c);
         if (v < 0) {
             set_error(error, i, std::string("'") + c + "' is not a hex digit");
             return std::nullopt;

@@ -46,13 +46,6 @@ constexpr std::array<std::int8_t, 256> make_base64_reverse() {
 }
 constexpr auto kBase64Reverse = make_base64_reverse();
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // RFC 2045 6.8: characters outside the alphabet are ignored; '=' ends the data.
 template <class Sink>
 void base64_decode_into(std::string_view in, Sink& sink) {
@@ -93,9 +86,10 @@ void qp_decode_into(std::string_view in, Sink& sink) {
                     ++j;
                     continue;
                 }
-                if (j + 2 < ce && hex_value(in[j + 1]) >= 0 && hex_value(in[j + 2]) >= 0) {
-                    if (!sink.put(
-                            static_cast<char>(hex_value(in[j + 1]) << 4 | hex_value(in[j + 2]))))
+                if (j + 2 < ce && hex_digit_value(in[j + 1]) >= 0 &&
+                    hex_digit_value(in[j + 2]) >= 0) {
+                    if (!sink.put(static_cast<char>(hex_digit_value(in[j + 1]) << 4 |
+                                                    hex_digit_value(in[j + 2]))))
                         return;
                     j += 3;
                     continue;
@@ -159,10 +153,10 @@ std::optional<std::string> encoded_word(std::string_view text, std::size_t at, s
             const char c = payload[k];
             if (c == '_') {
                 bytes.push_back(' ');
-            } else if (c == '=' && k + 2 < payload.size() && hex_value(payload[k + 1]) >= 0 &&
-                       hex_value(payload[k + 2]) >= 0) {
-                bytes.push_back(
-                    static_cast<char>(hex_value(payload[k + 1]) << 4 | hex_value(payload[k + 2])));
+            } else if (c == '=' && k + 2 < payload.size() && hex_digit_value(payload[k + 1]) >= 0 &&
+                       hex_digit_value(payload[k + 2]) >= 0) {
+                bytes.push_back(static_cast<char>(hex_digit_value(payload[k + 1]) << 4 |
+                                                  hex_digit_value(payload[k + 2])));
                 k += 2;
             } else {
                 bytes.push_back(c);
@@ -269,21 +263,6 @@ Structured parse_structured(std::string_view v) {
         if (!name.empty()) s.params.push_back({std::move(name), std::move(value)});
     }
     return s;
-}
-
-std::string percent_decode(std::string_view v) {
-    std::string out;
-    out.reserve(v.size());
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '%' && i + 2 < v.size() && hex_value(v[i + 1]) >= 0 &&
-            hex_value(v[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(v[i + 1]) << 4 | hex_value(v[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(v[i]);
-        }
-    }
-    return out;
 }
 
 // Joins RFC 2231 sections and decodes extended values; decodes encoded-words.

@@ -70,13 +70,6 @@ bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 bool is_base64_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
            c == '/' || c == '-' || c == '_' || c == '=';
@@ -166,8 +159,8 @@ std::string percent_decode(std::string_view text, std::size_t base, EasRequestLi
             out.push_back(c);
             continue;
         }
-        const int high = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
-        const int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+        const int high = i + 1 < text.size() ? hex_digit_value(text[i + 1]) : -1;
+        const int low = i + 2 < text.size() ? hex_digit_value(text[i + 2]) : -1;
         if (high < 0 || low < 0) {
             // Kept as sent: servers differ here, and the rest of the query is still worth reading.
             fail(r, base + i, false,
@@ -288,8 +281,8 @@ void parse_base64_text(std::string_view query, std::size_t base, EasRequestLine&
         const std::size_t at = i;
         char c = query[i];
         if (c == '%') {
-            const int high = i + 1 < query.size() ? hex_value(query[i + 1]) : -1;
-            const int low = i + 2 < query.size() ? hex_value(query[i + 2]) : -1;
+            const int high = i + 1 < query.size() ? hex_digit_value(query[i + 1]) : -1;
+            const int low = i + 2 < query.size() ? hex_digit_value(query[i + 2]) : -1;
             if (high < 0 || low < 0) {
                 fail(r, base + at, false,
                      "base64 query: '%' at character " + dec(base + at) +

@@ -1,5 +1,7 @@
 #include "web_auth.hpp"
 
+#include "ascii.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -7,30 +9,6 @@
 
 namespace eas::proxy::web {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-                   hex_value(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
 
 // Cookie values may not hold spaces, quotes, commas or semicolons: tokens are percent-encoded.
 std::string percent_encode(std::string_view s) {
@@ -115,9 +93,9 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
         const auto amp = query.find('&');
         const std::string_view pair = query.substr(0, amp);
         const auto eq = pair.find('=');
-        if (percent_decode(pair.substr(0, eq)) == name)
+        if (percent_decode(pair.substr(0, eq), true) == name)
             return eq == std::string_view::npos ? std::string()
-                                                : percent_decode(pair.substr(eq + 1));
+                                                : percent_decode(pair.substr(eq + 1), true);
         if (amp == std::string_view::npos) break;
         query.remove_prefix(amp + 1);
     }
@@ -133,7 +111,7 @@ std::string without_param(std::string_view target, std::string_view name) {
     while (!query.empty()) {
         const auto amp = query.find('&');
         const std::string_view pair = query.substr(0, amp);
-        if (!pair.empty() && percent_decode(pair.substr(0, pair.find('='))) != name) {
+        if (!pair.empty() && percent_decode(pair.substr(0, pair.find('=')), true) != name) {
             kept += kept.empty() ? "" : "&";
             kept += pair;
         }
@@ -181,7 +159,7 @@ Access check_access(const http::MessageHead& request, std::string_view token) {
         return a;
     }
     if (const auto c = cookie_value(request, kTokenCookie);
-        c && same_secret(percent_decode(*c), token)) {
+        c && same_secret(percent_decode(*c, true), token)) {
         a.allowed = true;
         return a;
     }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <random>
 
+#include "ascii.hpp"
 #include "base64.hpp"
 #include "body_decoder.hpp"
 #include "element_classes.hpp"
@@ -57,24 +58,6 @@ std::string rewrite_query(const std::string& target, F&& map) {
         }
         if (amp < target.size()) out += '&';
         pos = amp + 1;
-    }
-    return out;
-}
-
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            const auto hex = std::string(s.substr(i + 1, 2));
-            char* end = nullptr;
-            const long v = std::strtol(hex.c_str(), &end, 16);
-            if (end == hex.c_str() + 2) {
-                out.push_back(static_cast<char>(v));
-                i += 2;
-                continue;
-            }
-        }
-        out.push_back(s[i] == '+' ? ' ' : s[i]);
     }
     return out;
 }
@@ -272,11 +255,11 @@ void Redactor::redact_envelope(nlohmann::json& j) const {
                 req["target"] =
                     rewrite_query(target, [&](const std::string& name, const std::string& value) {
                         if (strict && iequals(name, "User"))
-                            return pseudonym("user", percent_decode(value));
+                            return pseudonym("user", percent_decode(value, true));
                         if (strict && iequals(name, "DeviceId"))
-                            return pseudonym("device", percent_decode(value));
+                            return pseudonym("device", percent_decode(value, true));
                         if (iequals(name, "AttachmentName"))
-                            return content_token(percent_decode(value));
+                            return content_token(percent_decode(value, true));
                         return value;
                     });
             }

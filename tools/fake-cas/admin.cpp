@@ -20,7 +20,7 @@ std::vector<std::string> split_path(const std::string& path) {
         const auto slash = path.find('/', pos);
         const auto part =
             path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
-        if (!part.empty()) out.push_back(percent_decode(part));
+        if (!part.empty()) out.push_back(eas::percent_decode(part));
         if (slash == std::string::npos) break;
         pos = slash + 1;
     }
@@ -39,9 +39,9 @@ std::map<std::string, std::string> parse_query(const std::string& query) {
         }
         const auto eq = pair.find('=');
         if (eq == std::string::npos) {
-            out[percent_decode(pair)] = "";
+            out[eas::percent_decode(pair)] = "";
         } else {
-            out[percent_decode(pair.substr(0, eq))] = percent_decode(pair.substr(eq + 1));
+            out[eas::percent_decode(pair.substr(0, eq))] = eas::percent_decode(pair.substr(eq + 1));
         }
         pos = amp + 1;
     }

@@ -1,5 +1,7 @@
 #include "mailbox.hpp"
 
+#include "ascii.hpp"
+
 #include <cstdio>
 #include <ctime>
 
@@ -35,26 +37,6 @@ const char* const kSenders[] = {
 };
 
 }  // namespace
-
-std::string percent_decode(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        auto hex = [](char c) -> int {
-            if (c >= '0' && c <= '9') return c - '0';
-            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-            return -1;
-        };
-        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
 
 std::string CollectionState::issue(std::set<std::uint32_t> known) {
     latest = std::to_string(++counter);
@@ -150,11 +132,11 @@ Item* Mailbox::item(const std::string& server_id, Folder** in) {
 }
 
 const Attachment* Mailbox::attachment(const std::string& file_reference, const Item** item_out) {
-    const std::string wanted = percent_decode(file_reference);
+    const std::string wanted = eas::percent_decode(file_reference);
     for (const auto& f : folders_) {
         for (const auto& it : f.items) {
             for (const auto& a : it.attachments) {
-                if (percent_decode(a.file_reference) == wanted) {
+                if (eas::percent_decode(a.file_reference) == wanted) {
                     if (item_out) *item_out = &it;
                     return &a;
                 }

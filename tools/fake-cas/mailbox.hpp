@@ -156,6 +156,4 @@ class Mailbox {
     Signal changed_;
 };
 
-std::string percent_decode(const std::string& s);
-
 }  // namespace fakecas
