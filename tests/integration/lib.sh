@@ -27,7 +27,8 @@ start() {
   eval "PID_${name//-/_}=$!"
 }
 
-# wait_for FILE PATTERN SECONDS: until an extended regex matches a line of FILE
+# wait_for FILE PATTERN SECONDS: until an extended regex matches a line of FILE (also for trace
+# records: the trace thread writes in batches up to 10 ms apart, after the client saw its answer)
 wait_for() {
   local file=$1 pattern=$2 limit=${3:-10}
   local deadline=$((SECONDS + limit))
@@ -73,15 +74,6 @@ check() {  # check DESCRIPTION COMMAND...
   if "$@"; then ok "$what"; else bad "$what"; fi
 }
 contains() { grep -qE -- "$2" "$1"; }
-# The trace is written by its own thread, in batches up to 10 ms apart: a record may land a
-# moment after the client saw its answer. Waits for it, up to 5 s.
-trace_has() {
-  local deadline=$((SECONDS + 5))
-  until grep -qE -- "$2" "$1" 2>/dev/null; do
-    [ "$SECONDS" -ge "$deadline" ] && return 1
-    sleep 0.05
-  done
-}
 count_lines() { grep -cE -- "$2" "$1" 2>/dev/null || true; }
 
 finish() {

@@ -56,8 +56,8 @@ for cmd in Provision FolderSync Sync Ping SendMail; do
   check "log line for $cmd" contains "$WORK/easproxy.err" "sam SAMPHONE1 iPhone $cmd -> 200"
 done
 check "FolderSync status in words" contains "$WORK/easproxy.err" "FolderSync -> 200 Status 1 \(Success\)"
-check "trace has the decoded FolderSync body as XML" trace_has "$WORK/trace.jsonl" '"xml":"<FolderSync xmlns=.*"command":"FolderSync"'
-check "trace redacts Authorization" trace_has "$WORK/trace.jsonl" 'Basic \[redacted\] \(user sam\)'
+check "trace has the decoded FolderSync body as XML" wait_for "$WORK/trace.jsonl" '"xml":"<FolderSync xmlns=.*"command":"FolderSync"' 5
+check "trace redacts Authorization" wait_for "$WORK/trace.jsonl" 'Basic \[redacted\] \(user sam\)' 5
 check "no password in trace or log" bash -c "! grep -q 'Passw0rd\|c2FtOlBhc3N3MHJk' '$WORK/trace.jsonl' '$WORK/easproxy.err'"
 
 # --- the failover case: alex is homed in B; A answers 451 ---------------------------------------
@@ -66,7 +66,7 @@ device legacy --user alex --device-id LEGACY01 --device-type WindowsMobile --beh
 check "a legacy device stays stuck on 451 (passed through)" test $? -eq 1
 check "451 logged with X-MS-Location" contains "$WORK/easproxy.err" \
   "alex LEGACY01 WindowsMobile FolderSync -> 451.*X-MS-Location $CAS_B"
-check "451 in the trace with its decision" trace_has "$WORK/trace.jsonl" "\"redirect\":\\{\"decision\":\"pass\",\"x_ms_location\":\"$CAS_B\"\\}"
+check "451 in the trace with its decision" wait_for "$WORK/trace.jsonl" "\"redirect\":\\{\"decision\":\"pass\",\"x_ms_location\":\"$CAS_B\"\\}" 5
 device compliant --user alex --device-id IPHONEALEX --device-type iPhone --script foldersync
 check "a compliant device follows X-MS-Location to site B" test $? -eq 0
 check "  ... and says where it moved" contains "$WORK/compliant.out" "moving to $CAS_B"
@@ -105,7 +105,7 @@ if [ -n "${EASPROXY_SANITIZED:-}" ]; then
 else
   check "proxy RSS grows by less than 20 MB while streaming 100 MB" test "$growth" -lt 20
 fi
-check "the trace notes the body was too large to decode" trace_has "$WORK/trace.jsonl" 'body not decoded: [0-9]+ bytes over'
+check "the trace notes the body was too large to decode" wait_for "$WORK/trace.jsonl" 'body not decoded: [0-9]+ bytes over' 5
 
 # --- upstream down: the device gets 502, the trace a record, other traffic carries on -----------
 curl -s -X POST "$ADMIN/admin/down-mode/refuse" >/dev/null
@@ -114,7 +114,7 @@ code=$(curl -s -o "$WORK/502.txt" -w '%{http_code}' --cacert "$WORK/proxy.crt" -
 check "upstream refusing connections gives the device 502" test "$code" = 502
 check "  ... with a reason" contains "$WORK/502.txt" "easproxy: connect to"
 check "  ... a log line" contains "$WORK/easproxy.err" "upstream connect: connect to .*refused"
-check "  ... and a trace record" trace_has "$WORK/trace.jsonl" '"error":\{"answered":502,"reason":"connect to'
+check "  ... and a trace record" wait_for "$WORK/trace.jsonl" '"error":\{"answered":502,"reason":"connect to' 5
 curl -s -X POST "$ADMIN/admin/site/A/up" >/dev/null
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/proxy.crt" -u sam:Passw0rd -X OPTIONS "$URL")
 check "when the upstream is back, traffic flows again" test "$code" = 200
@@ -195,8 +195,8 @@ device json1 --user alex --device-id JSONPHONE --device-type Android --behaviour
 check "a JSON log line per flow, with the flow's fields" contains "$WORK/json.log" \
   '^\{.*"command":"FolderSync".*"device_id":"JSONPHONE".*"http_status":451.*"level":"warning".*"x_ms_location":"https://'
 check "  ... and nothing but JSON objects in the file" test "$(grep -cv '^{.*}$' "$WORK/json.log")" -eq 0
-check "--trace-bodies raw: the request body as base64, no decoded XML" trace_has "$WORK/raw.jsonl" \
-  '"body":\{"bytes":13,"kind":"wbxml","raw_base64":"AwFqAAAHVlIDMAABAQ=="\}'
+check "--trace-bodies raw: the request body as base64, no decoded XML" wait_for "$WORK/raw.jsonl" \
+  '"body":\{"bytes":13,"kind":"wbxml","raw_base64":"AwFqAAAHVlIDMAABAQ=="\}' 5
 mv "$WORK/json.log" "$WORK/json.log.1"
 kill -HUP "$PID_easproxy_json"
 wait_for "$WORK/json.log" "SIGHUP: log reopened" 5
@@ -216,9 +216,9 @@ check "with --on-451 follow the legacy device syncs" test $? -eq 0
 check "  ... it never saw the 451" bash -c "! grep -q 'HTTP 451' '$WORK/legacy-followed.out'"
 check "  ... the follow is logged loudly" contains "$WORK/easproxy_follow.err" \
   "warning alex LEGACY01 WindowsMobile FolderSync -> 200.*after HTTP 451 from https://127.0.0.1:[0-9]+ followed to ${CAS_B%/Microsoft-Server-ActiveSync}"
-check "  ... and traced" trace_has "$WORK/follow.jsonl" '"decision":"followed"'
-check "  ... later requests go to site B directly (bound)" trace_has "$WORK/follow.jsonl" \
-  "\"command\":\"Sync\".*\"upstream\":\"${CAS_B%/Microsoft-Server-ActiveSync}\""
+check "  ... and traced" wait_for "$WORK/follow.jsonl" '"decision":"followed"' 5
+check "  ... later requests go to site B directly (bound)" wait_for "$WORK/follow.jsonl" \
+  "\"command\":\"Sync\".*\"upstream\":\"${CAS_B%/Microsoft-Server-ActiveSync}\"" 5
 # The bound upstream goes down: 502 and the binding is dropped; when it is back, the device is
 # redirected and followed again.
 curl -s -X POST "$ADMIN/admin/down-mode/refuse" >/dev/null
@@ -337,8 +337,8 @@ device rewritten --user alex --device-id BROKEN01 --device-type Phone --user-age
 check "a rewritten 451 brings the compliant device back through easproxy, and it syncs" test $? -eq 0
 check "  ... the device was sent to easproxy's own URL" contains "$WORK/rewritten.out" "451: moving to $URL"
 check "  ... the rewrite is logged" contains "$WORK/easproxy_rules.err" "HTTP 451 rewritten: the device is told $URL"
-check "  ... and its later requests went to site B through easproxy" trace_has "$WORK/rules.jsonl" \
-  "\"command\":\"Sync\".*\"upstream\":\"${CAS_B%/Microsoft-Server-ActiveSync}\""
+check "  ... and its later requests went to site B through easproxy" wait_for "$WORK/rules.jsonl" \
+  "\"command\":\"Sync\".*\"upstream\":\"${CAS_B%/Microsoft-Server-ActiveSync}\"" 5
 printf '[[rule]]\ndevice_type = "x"\non_451 = "sometimes"\n' >"$WORK/bad.toml"
 "$EASPROXY" --config "$WORK/bad.toml" --mode "reverse:$ORIGIN_A" >"$WORK/badconfig.out" 2>&1
 check "a bad rule is refused at start, naming the rule" contains "$WORK/badconfig.out" "rule 1 needs on_451"

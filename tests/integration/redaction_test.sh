@@ -49,10 +49,10 @@ run_level strict3 --redact strict --redact-key another-key
 
 # Sanity: the values were in the traffic (the secrets-level trace has them).
 for v in "$SUBJECT" "$BODY" "$FROM_ADDR" sam SAMPHONE-IDENT7 '"client":"127.0.0.1:'; do
-  check "the unredacted trace has $v (so the scans below can fail)" trace_has "$WORK/secrets.jsonl" "$v"
+  check "the unredacted trace has $v (so the scans below can fail)" wait_for "$WORK/secrets.jsonl" "$v" 5
 done
 check "where content is kept, the SendMail MIME is summarised (nested)" \
-  trace_has "$WORK/secrets.jsonl" '"nested":\[\{"element":"ComposeMail:Mime".*"kind":"mime"'
+  wait_for "$WORK/secrets.jsonl" '"nested":\[\{"element":"ComposeMail:Mime".*"kind":"mime"' 5
 check "  ... and no password even there" test "$(count_lines "$WORK/secrets.jsonl" Passw0rd)" -eq 0
 
 content_values=("$SUBJECT" "$BODY" "$FROM_NAME" "$FROM_ADDR" "eas-device test message")
@@ -67,7 +67,7 @@ for level in content strict; do
     check "--redact $level keeps structure: $kept" contains "$WORK/$level.jsonl" "$kept"
   done
 done
-check "--redact content keeps identities" trace_has "$WORK/content.jsonl" '"user":"sam"'
+check "--redact content keeps identities" wait_for "$WORK/content.jsonl" '"user":"sam"' 5
 for v in "${identifiers[@]}"; do
   check "--redact strict: $v is in neither trace nor log" \
     test "$(count_lines "$WORK/strict.jsonl" "$v")$(count_lines "$WORK/px_strict.err" "$v")" = 00
@@ -75,7 +75,7 @@ done
 user_pseudonym=$(grep -oE '"user":"user-[0-9a-f]{6}"' "$WORK/strict.jsonl" | head -1)
 check "--redact strict pseudonymises the user ($user_pseudonym)" test -n "$user_pseudonym"
 check "  ... the same in every flow of the export" test "$(grep -oE '"user":"user-[0-9a-f]{6}"' "$WORK/strict.jsonl" | sort -u | wc -l)" -eq 1
-check "  ... the same in another export with the same key" trace_has "$WORK/strict2.jsonl" "$user_pseudonym"
+check "  ... the same in another export with the same key" wait_for "$WORK/strict2.jsonl" "$user_pseudonym" 5
 check "  ... different with another key" test "$(count_lines "$WORK/strict3.jsonl" "$user_pseudonym")" -eq 0
 check "  ... and in the log lines" contains "$WORK/px_strict.err" "$(echo "$user_pseudonym" | grep -oE 'user-[0-9a-f]{6}') device-[0-9a-f]{6} iPhone Sync"
 subject_token=$(grep -oE 'Subject xmlns=\\"Email:\\">\[content [0-9]+ B #[0-9a-f]{12}\]' "$WORK/content.jsonl" | head -1)
