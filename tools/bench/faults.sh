@@ -50,9 +50,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 source "$(dirname "${BASH_SOURCE[0]}")/soak_lib.sh"
-for tool in curl openssl python3 cmake; do
-  command -v "$tool" >/dev/null || sl_die "$tool is missing"
-done
 ABUSE=$SL_REPO/tools/bench/abuse_client.py
 REQUEST_TIMEOUT=5  # easproxy --request-timeout here: how long a request head may take
 

@@ -65,9 +65,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 source "$(dirname "${BASH_SOURCE[0]}")/soak_lib.sh"
-for tool in curl openssl python3 cmake; do
-  command -v "$tool" >/dev/null || sl_die "$tool is missing"
-done
 DURATION=$(python3 -c "print(max(1, round(float('$MINUTES') * 60)))") || sl_die "--minutes $MINUTES: not a number"
 python3 -c "assert float('$RATE') > 0" 2>/dev/null || sl_die "--rate $RATE: not a positive number"
 for k in ${KINDS//,/ }; do

@@ -11,6 +11,10 @@ SL_LOOPS=()    # device loops: NAME of each
 USED_PORTS=
 
 sl_die() { printf '%s: %s\n' "$SL_NAME" "$*" >&2; exit 2; }
+# What both the soak and the faults run need, checked once they source this file.
+for tool in curl openssl python3 cmake; do
+  command -v "$tool" >/dev/null || sl_die "$tool is missing"
+done
 now_ms() { date +%s%3N; }
 
 # --- build ---------------------------------------------------------------------------------
