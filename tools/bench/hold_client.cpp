@@ -10,6 +10,8 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -147,56 +149,36 @@ awaitable<void> launcher(tcp::endpoint ep, ssl::context& tls, const std::string&
     }
 }
 
-void usage() {
-    std::puts(
-        "usage: bench-hold --connect HOST:PORT -n N --body PING.wbxml [--parallel P]\n"
-        "                  [--target PATH?QUERY] [--timeout SECONDS]\n"
-        "  Opens N TLS connections, sends a Ping on each, waits for all answers.\n"
-        "  Prints \"sent N\" when every Ping is out, and \"done ...\" at the end;\n"
-        "  exit 0 when all N were answered 200, 1 otherwise, 2 on usage errors.");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     Config c;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "bench-hold: %s needs a value\n", a.c_str());
-                std::exit(2);
-            }
-            return argv[++i];
-        };
-        if (a == "--connect") {
-            const auto v = next();
-            const auto colon = v.rfind(':');
-            c.host = v.substr(0, colon);
-            c.port = v.substr(colon + 1);
-        } else if (a == "-n") {
-            c.n = static_cast<std::size_t>(std::atol(next().c_str()));
-        } else if (a == "--parallel") {
-            c.parallel =
-                std::max<std::size_t>(1, static_cast<std::size_t>(std::atol(next().c_str())));
-        } else if (a == "--timeout") {
-            c.timeout = std::atol(next().c_str());
-        } else if (a == "--body") {
-            c.body_file = next();
-        } else if (a == "--target") {
-            c.target = next();
-        } else if (a == "--help" || a == "-h") {
-            usage();
-            return 0;
-        } else {
-            std::fprintf(stderr, "bench-hold: unknown argument %s (--help)\n", a.c_str());
-            return 2;
-        }
+    CLI::App app{
+        "bench-hold: opens N TLS connections, sends a Ping on each and waits for all answers. "
+        "Prints \"sent N\" when every Ping is out, and \"done ...\" at the end; exit 0 when all N "
+        "were answered 200, 1 otherwise, 2 on usage errors."};
+    std::string connect;
+    app.add_option("--connect", connect, "HOST:PORT of the proxy")->required();
+    app.add_option("-n", c.n, "connections, one Ping each")->required()->check(CLI::PositiveNumber);
+    app.add_option("--body", c.body_file, "the Ping request body (WBXML)")->required();
+    app.add_option("--parallel", c.parallel, "handshakes in flight at once")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--target", c.target, "request target")->capture_default_str();
+    app.add_option("--timeout", c.timeout, "seconds for the whole run")->capture_default_str();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
     }
-    if (c.port.empty() || c.body_file.empty() || c.n == 0) {
-        usage();
+    const auto colon = connect.rfind(':');
+    if (colon == std::string::npos) {
+        std::fprintf(stderr, "bench-hold: --connect wants HOST:PORT\n");
         return 2;
     }
+    c.host = connect.substr(0, colon);
+    c.port = connect.substr(colon + 1);
     const std::string body = read_file(c.body_file);
     const std::string request =
         "POST " + c.target +

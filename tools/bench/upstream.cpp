@@ -13,6 +13,8 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -225,57 +227,38 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, ssl::context& tls, State& s
     }
 }
 
-void usage() {
-    std::puts(
-        "usage: bench-upstream --listen HOST:PORT --cert PEM --key PEM --body FILE\n"
-        "                      [--ping-body FILE] [--hold-seconds N]\n"
-        "  Sync (any target): answered at once with --body (application/vnd.ms-sync.wbxml)\n"
-        "  Cmd=Ping: held until SIGUSR1 (or N seconds), then answered with --ping-body\n"
-        "  /stream?bytes=N: N bytes of application/octet-stream\n"
-        "  /reset?bytes=N&after=M: promises N bytes, sends M, then resets the connection\n"
-        "  SIGUSR2 prints \"status held=H answered=A\"; SIGTERM/SIGINT stop it");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     Config c;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "bench-upstream: %s needs a value\n", a.c_str());
-                std::exit(2);
-            }
-            return argv[++i];
-        };
-        if (a == "--listen") {
-            const auto v = next();
-            const auto colon = v.rfind(':');
-            c.host = v.substr(0, colon);
-            c.port = static_cast<unsigned short>(std::atoi(v.c_str() + colon + 1));
-        } else if (a == "--cert") {
-            c.cert = next();
-        } else if (a == "--key") {
-            c.key = next();
-        } else if (a == "--body") {
-            c.body = next();
-        } else if (a == "--ping-body") {
-            c.ping_body = next();
-        } else if (a == "--hold-seconds") {
-            c.hold_seconds = std::atol(next().c_str());
-        } else if (a == "--help" || a == "-h") {
-            usage();
-            return 0;
-        } else {
-            std::fprintf(stderr, "bench-upstream: unknown argument %s (--help)\n", a.c_str());
-            return 2;
-        }
+    CLI::App app{
+        "bench-upstream: the benchmark's HTTPS upstream. A Sync (any target) is answered at once "
+        "with --body; Cmd=Ping is held until SIGUSR1 (or --hold-seconds), then answered with "
+        "--ping-body; /stream?bytes=N sends N bytes; /reset?bytes=N&after=M promises N bytes, "
+        "sends M, then resets the connection. SIGUSR2 prints \"status held=H answered=A\"; "
+        "SIGTERM/SIGINT stop it."};
+    std::string listen;
+    app.add_option("--listen", listen, "HOST:PORT")->required();
+    app.add_option("--cert", c.cert, "certificate chain (PEM)")->required();
+    app.add_option("--key", c.key, "private key (PEM)")->required();
+    app.add_option("--body", c.body, "the Sync response body (WBXML)")->required();
+    app.add_option("--ping-body", c.ping_body, "the Ping response body (WBXML)");
+    app.add_option("--hold-seconds", c.hold_seconds,
+                   "answer held Pings after this long (0: on SIGUSR1)")
+        ->capture_default_str();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
     }
-    if (c.cert.empty() || c.key.empty() || c.body.empty()) {
-        usage();
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+        std::fprintf(stderr, "bench-upstream: --listen wants HOST:PORT\n");
         return 2;
     }
+    c.host = listen.substr(0, colon);
+    c.port = static_cast<unsigned short>(std::atoi(listen.c_str() + colon + 1));
     State st;
     st.hold_seconds = c.hold_seconds;
     const auto body = read_file(c.body);
